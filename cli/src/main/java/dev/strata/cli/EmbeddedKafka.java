@@ -1,0 +1,123 @@
+package dev.strata.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node KRaft Kafka broker (broker and controller in one) running inside this JVM, with
+ * its log under {@code dir}. Its ports are chosen once and kept in {@code dir/ports.properties}, so
+ * a restart finds the same cluster. Settings are trimmed for one node (replication 1, small
+ * thread pools and buffers).
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private final KafkaRaftServer server;
+    private final int brokerPort;
+
+    private EmbeddedKafka(KafkaRaftServer server, int brokerPort) {
+        this.server = server;
+        this.brokerPort = brokerPort;
+    }
+
+    public static EmbeddedKafka start(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path portsFile = dir.resolve("ports.properties");
+        Properties ports = new Properties();
+        if (Files.exists(portsFile)) {
+            try (InputStream in = Files.newInputStream(portsFile)) {
+                ports.load(in);
+            }
+        }
+        int brokerPort = port(ports, "broker");
+        int controllerPort = port(ports, "controller");
+        try (OutputStream out = Files.newOutputStream(portsFile)) {
+            ports.store(out, "ports of the embedded Kafka broker");
+        }
+        Path logs = dir.resolve("logs");
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logs.toString());
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("log.cleaner.dedupe.buffer.size", "2097152");
+        p.put("num.network.threads", "1");
+        p.put("num.io.threads", "2");
+        p.put("auto.create.topics.enable", "false");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("message.max.bytes", Integer.toString(dev.strata.core.log.LogConfig.MAX_EVENT_BYTES + 1024));
+        p.put("num.partitions", "1");
+        if (!Files.exists(logs.resolve("meta.properties"))) {
+            Path conf = dir.resolve("server.properties");
+            try (OutputStream out = Files.newOutputStream(conf)) {
+                p.store(out, "embedded broker");
+            }
+            ByteArrayOutputStream msg = new ByteArrayOutputStream();
+            try (PrintStream ps = new PrintStream(msg, true, StandardCharsets.UTF_8)) {
+                kafka.tools.StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", conf.toString()}, ps);
+            }
+            LOG.info("formatted Kafka log dir {}: {}", logs, msg.toString(StandardCharsets.UTF_8).trim());
+        }
+        KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
+        server.startup();
+        LOG.info("embedded Kafka broker on 127.0.0.1:{}", brokerPort);
+        return new EmbeddedKafka(server, brokerPort);
+    }
+
+    private static int port(Properties ports, String key) throws IOException {
+        String v = ports.getProperty(key);
+        if (v != null) {
+            int p = Integer.parseInt(v);
+            if (free(p)) return p;
+            LOG.warn("Kafka {} port {} is taken; choosing another", key, p);
+        }
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ports.setProperty(key, Integer.toString(s.getLocalPort()));
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+            s.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + brokerPort;
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        server.awaitShutdown();
+    }
+}

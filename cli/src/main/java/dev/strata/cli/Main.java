@@ -1,0 +1,64 @@
+package dev.strata.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code strata} command. */
+public final class Main {
+    private Main() {}
+
+    static final String USAGE = """
+            usage: strata serve [--addr HOST:PORT] [--data DIR]
+              serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
+                      --addr  where the gateway listens (default 127.0.0.1:5000)
+                      --data  data directory (default ./data)
+            """;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            return;
+        }
+        if (!args[0].equals("serve")) {
+            System.err.println("strata: unknown command '" + args[0] + "'");
+            System.err.print(USAGE);
+            System.exit(2);
+        }
+        String addr = "127.0.0.1:5000";
+        Path data = Path.of("data");
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if ((a.equals("--addr") || a.equals("--data")) && i + 1 < args.length) {
+                if (a.equals("--addr")) addr = args[++i];
+                else data = Path.of(args[++i]);
+            } else if (a.startsWith("--addr=")) {
+                addr = a.substring(7);
+            } else if (a.startsWith("--data=")) {
+                data = Path.of(a.substring(7));
+            } else {
+                System.err.println("strata serve: unknown or incomplete option '" + a + "'");
+                System.err.print(USAGE);
+                System.exit(2);
+            }
+        }
+        ServeConfig config;
+        try {
+            config = ServeConfig.of(addr, data.toAbsolutePath().normalize());
+        } catch (IllegalArgumentException e) {
+            System.err.println("strata serve: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SingleNode node = SingleNode.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("strata: shutting down");
+            node.close();
+            stopped.countDown();
+        }, "strata-shutdown"));
+        System.out.println("strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
+                + "/v2/ (data in " + config.data() + ")");
+        System.out.flush();
+        stopped.await();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.strata.cli;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of {@code strata serve}, validated on construction.
+ *
+ * @param host       address the gateway listens on (default 127.0.0.1)
+ * @param port       port the gateway listens on (default 5000; 0 picks a free one)
+ * @param data       data directory: kafka/, storage/ and meta/ live under it (default ./data)
+ * @param partitions partitions of each topic when created
+ */
+public record ServeConfig(String host, int port, Path data, int partitions) {
+    public ServeConfig {
+        if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
+        if (data == null) throw new IllegalArgumentException("--data is required");
+        if (partitions < 1 || partitions > 64) throw new IllegalArgumentException("partitions must be 1..64");
+    }
+
+    /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */
+    public static ServeConfig of(String addr, Path data) {
+        int colon = addr.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("--addr must be HOST:PORT, got " + addr);
+        String host = addr.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        int port;
+        try {
+            port = Integer.parseInt(addr.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--addr port must be a number, got " + addr);
+        }
+        return new ServeConfig(host, port, data, 4);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.strata.cli;
+
+import dev.strata.core.log.EventLog;
+import dev.strata.core.log.LogConfig;
+import dev.strata.gateway.Gateway;
+import dev.strata.gateway.GatewayConfig;
+import dev.strata.gc.GcService;
+import dev.strata.manifest.ManifestServiceImpl;
+import dev.strata.storage.RocksChunkStore;
+import dev.strata.storage.RocksKvStore;
+import dev.strata.upload.UploadServiceImpl;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code strata serve}: every service in one JVM. An embedded Kafka broker, a RocksDB storage node,
+ * upload-, manifest- and gc-service, and the gateway, wired with in-process calls. Closing stops
+ * them in reverse order.
+ */
+public final class SingleNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SingleNode.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+    private UploadServiceImpl uploads;
+    private ManifestServiceImpl manifests;
+    private GcService gc;
+    private Gateway gateway;
+    private int port;
+
+    private SingleNode() {}
+
+    public static SingleNode start(ServeConfig config) throws IOException {
+        SingleNode n = new SingleNode();
+        try {
+            n.boot(config);
+            return n;
+        } catch (RuntimeException | IOException e) {
+            n.close();
+            throw e;
+        }
+    }
+
+    private void boot(ServeConfig c) throws IOException {
+        EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"));
+        open.push(kafka);
+        LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
+        EventLog.ensureTopics(log, Duration.ofSeconds(60));
+        RocksChunkStore chunks = new RocksChunkStore(c.data().resolve("storage"));
+        open.push(chunks);
+        RocksKvStore uploadsKv = new RocksKvStore(c.data().resolve("meta/uploads"));
+        open.push(uploadsKv);
+        RocksKvStore manifestsKv = new RocksKvStore(c.data().resolve("meta/repositories"));
+        open.push(manifestsKv);
+        RocksKvStore gcKv = new RocksKvStore(c.data().resolve("meta/gc"));
+        open.push(gcKv);
+        EventLog events = new EventLog(log, TIMEOUT);
+        open.push(events);
+        Clock clock = Clock.systemUTC();
+        uploads = new UploadServiceImpl(events, uploadsKv, chunks, clock, TIMEOUT);
+        open.push(uploads);
+        uploads.start();
+        manifests = new ManifestServiceImpl(events, manifestsKv, chunks, uploads, clock, TIMEOUT, 4 << 20, 64L << 20);
+        open.push(manifests);
+        manifests.start();
+        gc = new GcService(log, gcKv, TIMEOUT);
+        open.push(gc);
+        gc.start();
+        GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port());
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
+        open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
+        gateway = new Gateway(gw, vertx, uploads, manifests, chunks);
+        open.push(gateway);
+        port = gateway.start();
+    }
+
+    public int port() { return port; }
+
+    public UploadServiceImpl uploads() { return uploads; }
+
+    public ManifestServiceImpl manifests() { return manifests; }
+
+    public GcService gc() { return gc; }
+
+    @Override
+    public synchronized void close() {
+        while (!open.isEmpty()) {
+            AutoCloseable c = open.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package dev.strata.core.events;
+
+/**
+ * A metadata change, appended to a Kafka topic and applied by projections. Events are immutable,
+ * versioned records; their type name and version travel in Kafka headers (see {@link EventCodec}).
+ * Each event names the topic it belongs on and its partition key; per-key ordering is the
+ * consistency model.
+ */
+public sealed interface Event permits
+        Event.UploadStarted, Event.UploadChunksAppended, Event.UploadCompleted, Event.UploadCancelled,
+        Event.BlobCommitted,
+        Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
+        Event.ManifestDeleted {
+
+    /** The topic this event belongs on. */
+    Topic topic();
+
+    /** The partition key: upload id, digest or repository name. */
+    String key();
+
+    /** The three topics of the event log. */
+    enum Topic { UPLOADS, BLOBS, REPOSITORIES }
+
+    /** A piece of a blob stored on a storage node. */
+    record ChunkRef(String id, long length) {}
+
+    // ---- uploads (key: upload id)
+
+    record UploadStarted(String uploadId, String repository, long at) implements Event {
+        public Topic topic() { return Topic.UPLOADS; }
+        public String key() { return uploadId; }
+    }
+
+    /** Chunks appended at {@code offset}; the upload's size becomes offset + sum of lengths. */
+    record UploadChunksAppended(String uploadId, long offset, java.util.List<ChunkRef> chunks, long at) implements Event {
+        public Topic topic() { return Topic.UPLOADS; }
+        public String key() { return uploadId; }
+    }
+
+    record UploadCompleted(String uploadId, String digest, long at) implements Event {
+        public Topic topic() { return Topic.UPLOADS; }
+        public String key() { return uploadId; }
+    }
+
+    record UploadCancelled(String uploadId, String reason, long at) implements Event {
+        public Topic topic() { return Topic.UPLOADS; }
+        public String key() { return uploadId; }
+    }
+
+    // ---- blobs (key: digest)
+
+    /** A blob's bytes are complete and verified: these chunks, in order, hold them. */
+    record BlobCommitted(String digest, long size, java.util.List<ChunkRef> chunks, String uploadId, long at) implements Event {
+        public Topic topic() { return Topic.BLOBS; }
+        public String key() { return digest; }
+    }
+
+    // ---- repositories (key: repository name)
+
+    record BlobLinked(String repository, String digest, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+
+    record BlobUnlinked(String repository, String digest, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+
+    /**
+     * A validated manifest stored in a repository. Its bytes are in the chunk {@code chunkId}.
+     * {@code blobs} and {@code manifests} are what it references.
+     */
+    record ManifestPushed(String repository, String digest, String mediaType, long size, String chunkId,
+                          java.util.List<String> blobs, java.util.List<String> manifests,
+                          dev.strata.core.oci.Descriptor subject, String artifactType,
+                          java.util.Map<String, String> annotations, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+
+    record TagUpdated(String repository, String tag, String digest, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+
+    record TagDeleted(String repository, String tag, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+
+    /** The manifest is gone from the repository, and so is every tag that pointed at it. */
+    record ManifestDeleted(String repository, String digest, long at) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return repository; }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.strata.core.log;
+
+import dev.strata.core.events.Event;
+import dev.strata.core.events.EventCodec;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.oci.OciException;
+import dev.strata.core.spi.KvStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A projection of event-log topics into a {@link KvStore}. One thread consumes every partition of
+ * its topics and applies each record, together with the offset it reflects, in one atomic batch;
+ * on restart it resumes from the stored offsets. Writers call {@link #await} with the position of
+ * their own append, so an acknowledged write is visible to the next read.
+ *
+ * <p>An event the handler cannot apply (unknown type, handler failure) stops the projection
+ * loudly: it is logged, and every later {@link #await} fails with UNAVAILABLE.
+ */
+public final class Projection implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Projection.class);
+    private static final String OFFSET_PREFIX = "~offset/";
+
+    /** Applies one event to the store: reads from {@code store} and writes only into {@code batch}. */
+    @FunctionalInterface
+    public interface Handler {
+        void apply(Event event, KvStore store, KvStore.Batch batch);
+    }
+
+    private final String name;
+    private final LogConfig config;
+    private final List<Event.Topic> topics;
+    private final KvStore store;
+    private final Handler handler;
+    private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
+    private final Object monitor = new Object();
+    private final Thread thread;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private volatile Map<TopicPartition, Long> startEnd = Map.of();
+
+    public Projection(String name, LogConfig config, List<Event.Topic> topics, KvStore store, Handler handler) {
+        this.name = name;
+        this.config = config;
+        this.topics = List.copyOf(topics);
+        this.store = store;
+        this.handler = handler;
+        this.thread = new Thread(this::run, "projection-" + name);
+        this.thread.setDaemon(true);
+    }
+
+    public String name() { return name; }
+
+    /** Assigns every partition of the topics, seeks to the stored offsets and starts applying. */
+    public Projection start(Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, LogConfig.MAX_EVENT_BYTES);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "strata-projection-" + name);
+        p.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> tps = new ArrayList<>();
+        for (Event.Topic t : topics) {
+            List<PartitionInfo> parts = c.partitionsFor(config.topic(t), timeout);
+            if (parts == null || parts.isEmpty()) throw new IllegalStateException("topic " + config.topic(t) + " has no partitions");
+            for (PartitionInfo pi : parts) tps.add(new TopicPartition(pi.topic(), pi.partition()));
+        }
+        c.assign(tps);
+        for (TopicPartition tp : tps) {
+            long next = storedOffset(tp);
+            applied.put(tp, next);
+            c.seek(tp, next);
+        }
+        startEnd = new HashMap<>(c.endOffsets(tps, timeout));
+        consumer = c;
+        thread.start();
+        LOG.info("projection {} resumed at {}; log end {}", name, applied, startEnd);
+        return this;
+    }
+
+    /** Blocks until every record that existed when {@link #start} ran has been applied. */
+    public void awaitCaughtUp(Duration timeout) {
+        for (var e : startEnd.entrySet()) await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), timeout);
+    }
+
+    /** Blocks until the record at {@code pos} (and all before it in its partition) is applied. */
+    public void await(Position pos, Duration timeout) {
+        if (pos.offset() < 0) return;
+        TopicPartition tp = new TopicPartition(pos.topic(), pos.partition());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (monitor) {
+            while (true) {
+                if (failure != null) throw new OciException(OciError.UNAVAILABLE, "projection " + name + " stopped: " + failure.getMessage(), failure);
+                Long a = applied.get(tp);
+                if (a != null && a > pos.offset()) return;
+                if (!running) throw OciError.UNAVAILABLE.exception("projection " + name + " is shut down");
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw OciError.UNAVAILABLE.exception("projection " + name + " did not apply " + pos + " in time");
+                try {
+                    monitor.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw OciError.UNAVAILABLE.exception("interrupted");
+                }
+            }
+        }
+    }
+
+    /** Offsets applied so far: next offset to apply, per partition. */
+    public Map<TopicPartition, Long> appliedOffsets() { return Map.copyOf(applied); }
+
+    public boolean healthy() { return failure == null && running; }
+
+    private long storedOffset(TopicPartition tp) {
+        byte[] v = store.get(offsetKey(tp));
+        return v == null ? 0L : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+    }
+
+    private static String offsetKey(TopicPartition tp) {
+        return OFFSET_PREFIX + tp.topic() + "/" + tp.partition();
+    }
+
+    private void run() {
+        KafkaConsumer<String, byte[]> c = consumer;
+        try {
+            while (running) {
+                ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) continue;
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    Event e = EventCodec.decode(header(r, EventCodec.TYPE_HEADER), Integer.parseInt(orZero(header(r, EventCodec.VERSION_HEADER))), r.value());
+                    KvStore.Batch batch = new KvStore.Batch();
+                    handler.apply(e, store, batch);
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    batch.put(offsetKey(tp), Long.toString(r.offset() + 1).getBytes(StandardCharsets.US_ASCII));
+                    store.write(batch);
+                    applied.put(tp, r.offset() + 1);
+                }
+                synchronized (monitor) {
+                    monitor.notifyAll();
+                }
+            }
+        } catch (WakeupException e) {
+            // shutting down
+        } catch (Throwable t) {
+            failure = t;
+            LOG.error("projection {} STOPPED: cannot apply event: {}", name, t.toString(), t);
+        } finally {
+            running = false;
+            synchronized (monitor) {
+                monitor.notifyAll();
+            }
+            try {
+                c.close(Duration.ofSeconds(2));
+            } catch (RuntimeException ignored) {
+                // closing
+            }
+        }
+    }
+
+    private static String orZero(String s) { return s == null ? "0" : s; }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String key) {
+        Header h = r.headers().lastHeader(key);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) c.wakeup();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package dev.strata.core.spi;
+
+import dev.strata.core.oci.Descriptor;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.Reference;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Repositories: blob links, manifests, tags, referrers and the catalog. Every change is an event
+ * on the repositories topic; each write returns once its events are applied. Failures are
+ * {@link dev.strata.core.oci.OciException}s.
+ */
+public interface ManifestService {
+    /** Makes a committed blob readable through {@code repository}. Idempotent. */
+    void linkBlob(String repository, Digest digest);
+
+    /** Removes the blob's link from the repository; BLOB_UNKNOWN if it was not linked. */
+    void unlinkBlob(String repository, Digest digest);
+
+    boolean isBlobLinked(String repository, Digest digest);
+
+    /** The result of a manifest PUT. */
+    record PutResult(Digest digest, Descriptor subject) {}
+
+    /**
+     * Validates and stores a manifest under a tag or its digest. A digest reference must match the
+     * bytes (DIGEST_INVALID); the body must be valid for its media type (MANIFEST_INVALID); every
+     * blob and child manifest it references must be in the repository (MANIFEST_BLOB_UNKNOWN).
+     */
+    PutResult putManifest(String repository, Reference reference, String contentType, byte[] body);
+
+    /** A stored manifest with its bytes. */
+    record Stored(ManifestRecord record, byte[] bytes) {}
+
+    /** MANIFEST_UNKNOWN if the reference does not resolve. */
+    Stored getManifest(String repository, Reference reference);
+
+    /** The manifest's metadata without its bytes (HEAD). */
+    Optional<ManifestRecord> statManifest(String repository, Reference reference);
+
+    /** Deletes by digest (the manifest and its tags) or by tag (the tag only). */
+    void delete(String repository, Reference reference);
+
+    /** Tags of the repository in lexical order after {@code last}; NAME_UNKNOWN if it has none ever. */
+    Page tags(String repository, String last, int n);
+
+    /** Repository names in lexical order after {@code last}. */
+    Page catalog(String last, int n);
+
+    /** Descriptors of manifests in {@code repository} whose subject is {@code subject}. */
+    List<Descriptor> referrers(String repository, Digest subject, String artifactType);
+}

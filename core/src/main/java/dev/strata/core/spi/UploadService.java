@@ -1,0 +1,38 @@
+package dev.strata.core.spi;
+
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.oci.Digest;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Upload sessions and the blob index. Every change is an event on the uploads or blobs topic;
+ * each method returns once its events are applied, so a read that follows sees the change.
+ * Failures are {@link dev.strata.core.oci.OciException}s.
+ */
+public interface UploadService {
+    /** Opens a new upload session in {@code repository}. */
+    UploadSession start(String repository);
+
+    /** The live session, if any (completed and cancelled sessions are gone). */
+    Optional<UploadSession> session(String uploadId);
+
+    /**
+     * Appends chunks already written to storage at {@code offset}, which must equal the session's
+     * size; otherwise BLOB_UPLOAD_RANGE_INVALID (416) and the session is unchanged.
+     */
+    UploadSession append(String uploadId, long offset, List<ChunkRef> chunks);
+
+    /**
+     * Completes the session whose bytes (with {@code lastChunks} appended at {@code offset}) hash to
+     * {@code digest}, which the caller has verified. Commits the blob unless the digest is already
+     * stored (dedup), and returns the stored blob.
+     */
+    BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest);
+
+    /** Cancels the session; BLOB_UPLOAD_UNKNOWN if it is not live. */
+    void cancel(String uploadId, String reason);
+
+    /** The committed blob, if stored. */
+    Optional<BlobRecord> blob(Digest digest);
+}

@@ -1,0 +1,241 @@
+package dev.strata.gateway;
+
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.Names;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.spi.BlobRecord;
+import dev.strata.core.spi.UploadSession;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * /v2/&lt;name&gt;/blobs/uploads/[&lt;uuid&gt;]: start (POST, with monolithic ?digest= and cross-repository
+ * ?mount=&amp;from=), chunked PATCH in order only, status (GET), completion (PUT ?digest=) and cancel
+ * (DELETE). Bytes stream to storage while SHA-256 runs over them; the session's offset and chunk
+ * list live in the event log, so an upload continues on any gateway or after a restart.
+ */
+final class BlobUploadHandler {
+    private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes[ =])?(\\d{1,19})-(\\d{1,19})(?:/\\*|/\\d+)?");
+    private final Services s;
+    private final UploadHashes hashes = new UploadHashes(100_000);
+
+    BlobUploadHandler(Services s) {
+        this.s = s;
+    }
+
+    void handle(ApiRequest r) {
+        HttpMethod m = r.req().method();
+        if (r.tail().isEmpty()) {
+            if (m != HttpMethod.POST) throw OciError.UNSUPPORTED.exception(m + " needs an upload id");
+            post(r);
+            return;
+        }
+        if (m == HttpMethod.PATCH) patch(r);
+        else if (m == HttpMethod.PUT) put(r);
+        else if (m == HttpMethod.GET) status(r);
+        else if (m == HttpMethod.DELETE) cancel(r);
+        else throw OciError.UNSUPPORTED.exception(m + " is not supported on uploads");
+    }
+
+    // ---- POST
+
+    private void post(ApiRequest r) {
+        HttpServerRequest req = r.req();
+        String mount = req.getParam("mount");
+        String from = req.getParam("from");
+        String digestParam = req.getParam("digest");
+        if (mount != null && from != null) {
+            Digest d = Digest.parse(mount);
+            Names.repository(from);
+            s.blocking(() -> {
+                if (s.manifests().isBlobLinked(from, d) && s.uploads().blob(d).isPresent()) {
+                    s.manifests().linkBlob(r.name(), d);
+                    return true;
+                }
+                return false;
+            }).onSuccess(mounted -> {
+                if (mounted) created(r, d);
+                else startSession(r);
+            }).onFailure(t -> Http.fail(req, t));
+            return;
+        }
+        if (digestParam != null) {
+            Digest d = Digest.parse(digestParam);
+            s.blocking(() -> s.uploads().start(r.name()))
+                    .compose(session -> writeBody(r, session, d.newMessageDigest(), null)
+                            .compose(body -> complete(r, session, body, d)))
+                    .onSuccess(blob -> created(r, Digest.parse(blob.digest())))
+                    .onFailure(t -> Http.fail(req, t));
+            return;
+        }
+        startSession(r);
+    }
+
+    private void startSession(ApiRequest r) {
+        s.blocking(() -> s.uploads().start(r.name())).onSuccess(session -> {
+            hashes.put(session.uploadId(), 0, Digest.newSha256());
+            accepted(r, session.uploadId(), 0).putHeader("OCI-Chunk-Min-Length", Integer.toString(s.config().chunkBytes()));
+            Http.empty(r.req().response(), 202);
+        }).onFailure(t -> Http.fail(r.req(), t));
+        r.req().resume();
+    }
+
+    // ---- PATCH
+
+    private void patch(ApiRequest r) {
+        session(r).compose(session -> {
+            long[] range = contentRange(r.req(), session);
+            return digestAt(session).compose(md -> writeBody(r, session, md, range).compose(body ->
+                    s.blocking(() -> s.uploads().append(session.uploadId(), session.size(), body.chunks()))
+                            .onFailure(t -> ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks()))
+                            .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))));
+        }).onSuccess(after -> {
+            accepted(r, after.uploadId(), after.size());
+            Http.empty(r.req().response(), 202);
+        }).onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    // ---- PUT
+
+    private void put(ApiRequest r) {
+        String digestParam = r.req().getParam("digest");
+        if (digestParam == null) throw OciError.DIGEST_INVALID.exception("the digest query parameter is required");
+        Digest d = Digest.parse(digestParam);
+        if (!"sha256".equals(d.algorithm())) throw OciError.DIGEST_INVALID.exception("uploads are verified with sha256 only");
+        session(r).compose(session -> {
+            long[] range = contentRange(r.req(), session);
+            return digestAt(session).compose(md -> writeBody(r, session, md, range))
+                    .compose(body -> complete(r, session, body, d));
+        }).onSuccess(blob -> created(r, Digest.parse(blob.digest())))
+          .onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    /** The body read so far, with the digest state covering the whole upload including it. */
+    private record Body(List<ChunkRef> chunks, long length, MessageDigest md) {}
+
+    private Future<Body> writeBody(ApiRequest r, UploadSession session, MessageDigest md, long[] range) {
+        long limit = s.config().maxBlobBytes() - session.size();
+        long declared = Http.contentLength(r.req());
+        if (declared > limit) throw OciError.SIZE_INVALID.exception("blob larger than the limit of " + s.config().maxBlobBytes() + " bytes");
+        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), md, s.config().chunkBytes(), limit).compose(res -> {
+            if (range != null && res.length() != range[1] - range[0] + 1) {
+                ChunkedBody.discard(s.vertx(), s.chunks(), res.chunks());
+                return Future.failedFuture(OciError.SIZE_INVALID.exception("Content-Range covers " + (range[1] - range[0] + 1)
+                        + " bytes but the body has " + res.length()));
+            }
+            return Future.succeededFuture(new Body(res.chunks(), res.length(), md));
+        });
+    }
+
+    /** Verifies the digest over the whole upload, then commits and links the blob. A mismatch stores nothing. */
+    private Future<BlobRecord> complete(ApiRequest r, UploadSession session, Body body, Digest expected) {
+        if (!expected.matches(body.md())) {
+            ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
+            hashes.remove(session.uploadId());
+            return s.blocking(() -> {
+                s.uploads().cancel(session.uploadId(), "digest mismatch");
+                return null;
+            }).transform(ar -> Future.failedFuture(OciError.DIGEST_INVALID.exception(
+                    "uploaded content does not match digest " + expected)));
+        }
+        return s.blocking(() -> {
+            BlobRecord blob = s.uploads().commit(session.uploadId(), session.size(), body.chunks(), expected);
+            s.manifests().linkBlob(r.name(), expected);
+            return blob;
+        }).onFailure(t -> {
+            if (!(t instanceof dev.strata.core.oci.OciException o) || o.error() == OciError.BLOB_UPLOAD_RANGE_INVALID) {
+                ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
+            }
+        }).onComplete(ar -> hashes.remove(session.uploadId()));
+    }
+
+    // ---- GET, DELETE
+
+    private void status(ApiRequest r) {
+        session(r).onSuccess(session -> {
+            accepted(r, session.uploadId(), session.size());
+            Http.empty(r.req().response(), 204);
+        }).onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    private void cancel(ApiRequest r) {
+        session(r).compose(session -> s.blocking(() -> {
+            s.uploads().cancel(session.uploadId(), "cancelled by client");
+            return null;
+        })).onSuccess(v -> {
+            hashes.remove(r.tail());
+            Http.empty(r.req().response(), 204);
+        }).onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    // ---- helpers
+
+    /** The live session named by the path, in the path's repository; BLOB_UPLOAD_UNKNOWN otherwise. */
+    private Future<UploadSession> session(ApiRequest r) {
+        String id = r.tail();
+        return s.blocking(() -> s.uploads().session(id)
+                .filter(x -> x.repository().equals(r.name()))
+                .orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + r.name())));
+    }
+
+    /** Digest state covering exactly the session's bytes: cached, or re-hashed from stored chunks. */
+    private Future<MessageDigest> digestAt(UploadSession session) {
+        MessageDigest md = hashes.at(session.uploadId(), session.size());
+        if (md != null) return Future.succeededFuture(md);
+        return s.blocking(() -> {
+            MessageDigest fresh = Digest.newSha256();
+            for (ChunkRef c : session.chunks()) {
+                for (long o = 0; o < c.length(); o += BlobStreamer.SEGMENT) {
+                    fresh.update(s.chunks().read(c.id(), o, (int) Math.min(BlobStreamer.SEGMENT, c.length() - o)));
+                }
+            }
+            return fresh;
+        });
+    }
+
+    /** Parses Content-Range; it must start at the session's end. Null when absent. */
+    private static long[] contentRange(HttpServerRequest req, UploadSession session) {
+        String h = req.getHeader("Content-Range");
+        if (h == null) return null;
+        Matcher m = CONTENT_RANGE.matcher(h.trim());
+        if (!m.matches()) throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("malformed Content-Range: " + (h.length() > 60 ? h.substring(0, 60) : h));
+        long start;
+        long end;
+        try {
+            start = Long.parseLong(m.group(1));
+            end = Long.parseLong(m.group(2));
+        } catch (NumberFormatException e) {
+            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Range out of range");
+        }
+        if (start != session.size() || end < start) {
+            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("chunk " + start + "-" + end + " does not start at the upload's end, "
+                    + session.size());
+        }
+        long cl = Http.contentLength(req);
+        if (cl >= 0 && cl != end - start + 1) {
+            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Length " + cl + " does not match Content-Range " + start + "-" + end);
+        }
+        return new long[] {start, end};
+    }
+
+    private HttpServerResponse accepted(ApiRequest r, String uploadId, long size) {
+        return r.req().response()
+                .putHeader("Location", "/v2/" + r.name() + "/blobs/uploads/" + uploadId)
+                .putHeader("Range", "0-" + Math.max(0, size - 1))
+                .putHeader(Http.UPLOAD_UUID, uploadId);
+    }
+
+    private void created(ApiRequest r, Digest d) {
+        r.req().response()
+                .putHeader("Location", "/v2/" + r.name() + "/blobs/" + d)
+                .putHeader(Http.CONTENT_DIGEST, d.toString());
+        Http.empty(r.req().response(), 201);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.strata.gateway;
+
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.spi.ChunkStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Streams a request body into storage: cuts it into chunks of a fixed size, hashes and stores each
+ * chunk on a worker thread (in order, one at a time), and keeps reading the next chunk while a put
+ * runs. At most {@link #MAX_IN_FLIGHT} chunks are buffered; beyond that the request is paused, so
+ * memory per upload stays bounded whatever the body's size. On failure, every chunk it wrote is
+ * deleted.
+ */
+final class ChunkedBody {
+    static final int MAX_IN_FLIGHT = 2;
+
+    /** What was written: the chunks in order and their total length. */
+    record Result(List<ChunkRef> chunks, long length) {}
+
+    private final Vertx vertx;
+    private final HttpServerRequest req;
+    private final ChunkStore store;
+    private final MessageDigest digest;
+    private final int chunkBytes;
+    private final long maxBytes;
+    private final Promise<Result> done = Promise.promise();
+    private final List<ChunkRef> written = new ArrayList<>();
+    private byte[] current;
+    private int pos;
+    private long total;
+    private int inFlight;
+    private boolean ended;
+    private boolean failed;
+    private Future<Void> tail = Future.succeededFuture();
+
+    private ChunkedBody(Vertx vertx, HttpServerRequest req, ChunkStore store, MessageDigest digest, int chunkBytes, long maxBytes) {
+        this.vertx = vertx;
+        this.req = req;
+        this.store = store;
+        this.digest = digest;
+        this.chunkBytes = chunkBytes;
+        this.maxBytes = maxBytes;
+    }
+
+    /**
+     * Reads the (paused) request's body to its end. {@code digest} is updated with every byte, in
+     * order. Fails with SIZE_INVALID past {@code maxBytes}.
+     */
+    static Future<Result> write(Vertx vertx, HttpServerRequest req, ChunkStore store, MessageDigest digest,
+                                int chunkBytes, long maxBytes) {
+        ChunkedBody b = new ChunkedBody(vertx, req, store, digest, chunkBytes, maxBytes);
+        b.begin();
+        return b.done.future();
+    }
+
+    private void begin() {
+        if (req.isEnded()) {
+            done.complete(new Result(List.of(), 0));
+            return;
+        }
+        req.handler(this::onData);
+        req.exceptionHandler(this::fail);
+        req.endHandler(v -> {
+            ended = true;
+            if (pos > 0) flush();
+            tail.onComplete(ar -> {
+                if (ar.failed()) fail(ar.cause());
+                else if (!failed) done.tryComplete(new Result(List.copyOf(written), total));
+            });
+        });
+        req.resume();
+    }
+
+    private void onData(Buffer buf) {
+        if (failed) return;
+        int len = buf.length();
+        total += len;
+        if (total > maxBytes) {
+            fail(OciError.SIZE_INVALID.exception("blob larger than the limit of " + maxBytes + " bytes"));
+            return;
+        }
+        int off = 0;
+        while (off < len) {
+            if (current == null) {
+                current = new byte[chunkBytes];
+                pos = 0;
+            }
+            int n = Math.min(len - off, chunkBytes - pos);
+            buf.getBytes(off, off + n, current, pos);
+            pos += n;
+            off += n;
+            if (pos == chunkBytes) flush();
+        }
+    }
+
+    private void flush() {
+        byte[] data = current;
+        int length = pos;
+        current = null;
+        pos = 0;
+        String id = "c-" + UUID.randomUUID().toString().replace("-", "");
+        written.add(new ChunkRef(id, length));
+        inFlight++;
+        if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();
+        tail = tail.compose(v -> vertx.executeBlocking(() -> {
+            digest.update(data, 0, length);
+            store.put(id, ByteBuffer.wrap(data, 0, length));
+            return null;
+        }, false)).andThen(ar -> {
+            inFlight--;
+            if (ar.failed()) fail(ar.cause());
+            else if (!ended && !failed && inFlight < MAX_IN_FLIGHT) req.resume();
+        }).mapEmpty();
+    }
+
+    private void fail(Throwable t) {
+        if (failed) return;
+        failed = true;
+        current = null;
+        List<ChunkRef> toDelete = List.copyOf(written);
+        tail.onComplete(ar -> discard(vertx, store, toDelete));
+        done.tryFail(t);
+    }
+
+    /** Deletes chunks that no event references (a failed or rejected body). Best effort. */
+    static void discard(Vertx vertx, ChunkStore store, List<ChunkRef> chunks) {
+        if (chunks.isEmpty()) return;
+        vertx.executeBlocking(() -> {
+            for (ChunkRef c : chunks) {
+                try {
+                    store.delete(c.id());
+                } catch (RuntimeException ignored) {
+                    // left for GC
+                }
+            }
+            return null;
+        }, false);
+    }
+}

@@ -1,0 +1,150 @@
+package dev.strata.gateway;
+
+import dev.strata.core.oci.Names;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.spi.ManifestService;
+import dev.strata.core.spi.UploadService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OCI Distribution API (/v2/) over HTTP. Stateless apart from per-upload hash caches that any
+ * other gateway can rebuild. Routes by the spec's path shapes, with the repository name taken as
+ * everything before the last resource marker.
+ */
+public final class Gateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final Pattern UPLOADS = Pattern.compile("/v2/(.+)/blobs/uploads/([^/]*)");
+    private static final Pattern BLOBS = Pattern.compile("/v2/(.+)/blobs/([^/]+)");
+    private static final Pattern MANIFESTS = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
+    private static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
+    private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/([^/]+)");
+
+    private final GatewayConfig config;
+    private final Vertx vertx;
+    private final Services services;
+    private final BlobHandler blobs;
+    private final BlobUploadHandler uploads;
+    private final ManifestHandler manifests;
+    private final TagsHandler tags;
+    private final CatalogHandler catalog;
+    private final ReferrersHandler referrers;
+    private final List<HttpServer> servers = new ArrayList<>();
+    private int port;
+
+    public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
+        this.config = config;
+        this.vertx = vertx;
+        this.services = new Services(vertx, uploadService, manifestService, chunks, config);
+        this.blobs = new BlobHandler(services);
+        this.uploads = new BlobUploadHandler(services);
+        this.manifests = new ManifestHandler(services);
+        this.tags = new TagsHandler(services);
+        this.catalog = new CatalogHandler(services);
+        this.referrers = new ReferrersHandler(services);
+    }
+
+    /** Binds one server per event loop on the configured address; returns the bound port. */
+    public int start() {
+        HttpServerOptions opts = new HttpServerOptions()
+                .setHost(config.host())
+                .setPort(config.port())
+                .setHandle100ContinueAutomatically(true)
+                .setIdleTimeout(config.idleTimeoutSeconds())
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxInitialLineLength(8192)
+                .setMaxHeaderSize(16384)
+                .setCompressionSupported(false)
+                .setTcpNoDelay(true);
+        int bound = config.port();
+        for (int i = 0; i < config.eventLoops(); i++) {
+            HttpServer server = vertx.createHttpServer(opts.setPort(bound)).requestHandler(this::route);
+            try {
+                server.listen().await(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot listen on " + config.host() + ":" + bound + ": " + e.getMessage(), e);
+            }
+            servers.add(server);
+            bound = server.actualPort();
+        }
+        port = bound;
+        LOG.info("gateway listening on http://{}:{}", config.host(), port);
+        return port;
+    }
+
+    public int port() { return port; }
+
+    void route(HttpServerRequest req) {
+        req.response().putHeader(Http.API_VERSION, "registry/2.0");
+        if (hasBody(req)) req.pause();
+        try {
+            dispatch(req);
+        } catch (Throwable t) {
+            Http.fail(req, t);
+        }
+    }
+
+    static boolean hasBody(HttpServerRequest req) {
+        String cl = req.getHeader("Content-Length");
+        if (cl != null) return !cl.trim().equals("0");
+        return req.getHeader("Transfer-Encoding") != null;
+    }
+
+    private void dispatch(HttpServerRequest req) {
+        String path = req.path();
+        if (path.equals("/v2/") || path.equals("/v2")) {
+            if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) throw OciError.UNSUPPORTED.exception("only GET on /v2/");
+            req.response().putHeader("Content-Type", "application/json").putHeader("Content-Length", "2");
+            if (req.method() == HttpMethod.HEAD) req.response().end();
+            else req.response().end(Buffer.buffer("{}"));
+            return;
+        }
+        if (path.equals("/v2/_catalog")) {
+            catalog.handle(new ApiRequest(req, null, ""));
+            return;
+        }
+        if (!path.startsWith("/v2/")) throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
+        Matcher m;
+        if ((m = TAGS.matcher(path)).matches()) tags.handle(api(req, m, null));
+        else if ((m = UPLOADS.matcher(path)).matches()) uploads.handle(api(req, m, m.group(2)));
+        else if ((m = BLOBS.matcher(path)).matches()) blobs.handle(api(req, m, m.group(2)));
+        else if ((m = MANIFESTS.matcher(path)).matches()) manifests.handle(api(req, m, m.group(2)));
+        else if ((m = REFERRERS.matcher(path)).matches()) referrers.handle(api(req, m, m.group(2)));
+        else throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
+    }
+
+    private static ApiRequest api(HttpServerRequest req, Matcher m, String tail) {
+        return new ApiRequest(req, Names.repository(m.group(1)), tail == null ? "" : tail);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    }
+
+    @Override
+    public void close() {
+        List<Future<Void>> closing = new ArrayList<>();
+        for (HttpServer s : servers) closing.add(s.close());
+        for (Future<Void> f : closing) {
+            try {
+                f.await(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warn("server close: {}", e.toString());
+            }
+        }
+        servers.clear();
+    }
+}

@@ -1,0 +1,599 @@
+#!/usr/bin/env bash
+# compare.sh - side-by-side benchmark: Strata vs CNCF Distribution 2.8.2 (the reference registry).
+#
+# Usage:  load-tests/compare.sh [--quick] [--help]
+#         load-tests/compare.sh --serve-distribution [ADDR DATA_DIR]   (internal helper, see README)
+#
+# Everything runs on 127.0.0.1. Both registries get a fresh temp data dir and a free port; all
+# processes and temp dirs are removed on exit. See load-tests/README.md for knobs and how to read
+# the output.
+set -Eeuo pipefail
+
+SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+LT_DIR="$(dirname "$SELF")"
+ROOT="$(dirname "$LT_DIR")"
+
+# --------------------------------------------------------------------------------------------
+# Internal mode: run CNCF Distribution as a registry with the same contract as `bin/strata serve`
+# (addr + data dir). Used for the Distribution side, and usable as STRATA_CMD for a dry run.
+# --------------------------------------------------------------------------------------------
+if [[ "${1:-}" == "--serve-distribution" ]]; then
+  addr="${2:-${STRATA_ADDR:?--serve-distribution needs ADDR DATA_DIR or STRATA_ADDR/STRATA_DATA}}"
+  data="${3:-${STRATA_DATA:?--serve-distribution needs ADDR DATA_DIR or STRATA_ADDR/STRATA_DATA}}"
+  mkdir -p "$data/storage"
+  cat >"$data/distribution-config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $data/storage
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: $addr
+health:
+  storagedriver:
+    enabled: false
+EOF
+  exec docker-registry serve "$data/distribution-config.yml"
+fi
+
+usage() {
+  sed -n '2,9p' "$SELF" | sed 's/^# \{0,1\}//'
+  cat <<'EOF'
+
+Environment (defaults in brackets; --quick changes the ones marked *):
+  ROUNDS*            rounds of A/B alternation                          [3; quick 1]
+  WRK_DURATION*      seconds per wrk / hey run                         [10; quick 3]
+  IMAGE_MIB*         image size in MiB (split over LAYERS layers)      [256; quick 64]
+  LAYERS             number of big layers (+1 small layer)             [8]
+  PARALLEL_PULLS     concurrent pulls in the parallel-pull workload    [8]
+  HIGH_CONNS         connections for the high-concurrency runs         [32]
+  STRATA_CMD         command starting Strata; evaluated by bash in the repo root with
+                     STRATA_ADDR, STRATA_PORT, STRATA_DATA exported
+                     [bin/strata serve --addr "$STRATA_ADDR" --data "$STRATA_DATA"]
+  STRATA_START_TIMEOUT seconds to wait for Strata to be ready (it may build first)  [900]
+  RESULTS_FILE       where the table is written     [load-tests/results/compare-<utc>.txt]
+  WORK_DIR           parent of the registries' data dirs (disk)        [$TMPDIR or /tmp]
+  CLIENT_DIR         parent of the image layout and pull targets       [/dev/shm if roomy]
+  WARMUP             1 = unmeasured warm-up push + short load per registry first [1]
+  MAX_SECONDS*       watchdog for the benchmark phase                  [1500; quick 600]
+  SKOPEO_TIMEOUT     per skopeo copy                                   [300]
+  KEEP_TMP           1 = keep temp dirs (for debugging)                [0]
+EOF
+}
+
+QUICK=0
+for a in "$@"; do
+  case "$a" in
+    --quick) QUICK=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "unknown argument: $a (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [[ $QUICK == 1 ]]; then
+  : "${ROUNDS:=1}" "${WRK_DURATION:=3}" "${IMAGE_MIB:=64}" "${MAX_SECONDS:=600}"
+  : "${LIMIT_SECS:=1}" "${DD_MIB:=256}"
+else
+  : "${ROUNDS:=3}" "${WRK_DURATION:=10}" "${IMAGE_MIB:=256}" "${MAX_SECONDS:=1500}"
+  : "${LIMIT_SECS:=3}" "${DD_MIB:=512}"
+fi
+: "${LAYERS:=8}" "${PARALLEL_PULLS:=8}" "${HIGH_CONNS:=32}" "${WARMUP:=1}"
+: "${SKOPEO_TIMEOUT:=300}" "${STRATA_START_TIMEOUT:=900}" "${KEEP_TMP:=0}"
+: "${WORK_DIR:=${TMPDIR:-/tmp}}"
+STRATA_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA"'
+: "${STRATA_CMD:=$STRATA_CMD_DEFAULT}"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+: "${RESULTS_FILE:=$LT_DIR/results/compare-$STAMP.txt}"
+
+for v in ROUNDS WRK_DURATION IMAGE_MIB LAYERS PARALLEL_PULLS HIGH_CONNS MAX_SECONDS SKOPEO_TIMEOUT \
+         STRATA_START_TIMEOUT; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer (got '${!v}')" >&2; exit 2; }
+done
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+now_ns() { date +%s%N; }
+
+# --------------------------------------------------------------------------------------------
+# Tools (installed from Debian if missing; idempotent)
+# --------------------------------------------------------------------------------------------
+ensure_tools() {
+  local -A pkg_of=([skopeo]=skopeo [umoci]=umoci [docker-registry]=docker-registry [wrk]=wrk
+                   [hey]=hey [jq]=jq [curl]=curl [iperf3]=iperf3 [openssl]=openssl
+                   [setpriv]=util-linux [ss]=iproute2 [timeout]=coreutils)
+  local missing=() t
+  for t in "${!pkg_of[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("${pkg_of[$t]}"); done
+  [[ ${#missing[@]} == 0 ]] && return 0
+  [[ $(id -u) == 0 ]] || die "missing tools (${missing[*]}); run as root or install them: apt-get install ${missing[*]}"
+  log "installing missing packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  local apt=(apt-get -y -q -o DPkg::Lock::Timeout=600 install --no-install-recommends)
+  if ! "${apt[@]}" "${missing[@]}" >/dev/null 2>&1; then
+    apt-get -q -o DPkg::Lock::Timeout=600 update >/dev/null
+    "${apt[@]}" "${missing[@]}" >/dev/null
+  fi
+  for t in "${!pkg_of[@]}"; do command -v "$t" >/dev/null 2>&1 || die "still missing: $t"; done
+}
+
+# --------------------------------------------------------------------------------------------
+# Cleanup: stop every process we started (by pid / own process group), remove temp dirs.
+# --------------------------------------------------------------------------------------------
+TMP_DIRS=()
+SERVER_PGIDS=()
+declare -A SERVER_NAME
+WATCHDOG_PGID=""
+CLEANED=0
+
+stop_group() { # pgid name
+  local pg=$1 name=$2 i
+  kill -0 -- "-$pg" 2>/dev/null || return 0
+  kill -TERM -- "-$pg" 2>/dev/null || true
+  for ((i = 0; i < 200; i++)); do
+    kill -0 -- "-$pg" 2>/dev/null || { log "$name stopped $(awk -v i=$i 'BEGIN{printf "%.1f", i/10}') s after SIGTERM"; return 0; }
+    sleep 0.1
+  done
+  log "warning: $name (pgid $pg) still running 20 s after SIGTERM; sending SIGKILL"
+  kill -KILL -- "-$pg" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  [[ $CLEANED == 1 ]] && return
+  CLEANED=1
+  set +e
+  [[ -n "$WATCHDOG_PGID" ]] && kill -KILL -- "-$WATCHDOG_PGID" 2>/dev/null
+  local p
+  for p in "${SERVER_PGIDS[@]}"; do stop_group "$p" "${SERVER_NAME[$p]:-server}"; done
+  for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done
+  for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  if [[ $KEEP_TMP == 1 ]]; then
+    ((${#TMP_DIRS[@]})) && log "KEEP_TMP=1: left ${TMP_DIRS[*]}"
+  else
+    for p in "${TMP_DIRS[@]}"; do [[ -n "$p" && -d "$p" ]] && rm -rf -- "$p"; done
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+start_watchdog() {
+  # After MAX_SECONDS: TERM this script, then TERM its direct children (by pid) so a foreground
+  # wrk/skopeo does not delay the cleanup trap.
+  setsid bash -c '
+    sleep "$1"
+    echo "[watchdog] MAX_SECONDS=$1 exceeded; stopping" >&2
+    kill -TERM "$2" 2>/dev/null; sleep 1
+    for c in $(ps -o pid= --ppid "$2"); do kill -TERM "$c" 2>/dev/null; done' \
+    _ "$MAX_SECONDS" "$$" </dev/null >&2 &
+  WATCHDOG_PGID=$!
+  disown "$WATCHDOG_PGID"
+}
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+USED_PORTS=" "
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [[ "$USED_PORTS" == *" $p "* ]] && continue
+    if [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]]; then USED_PORTS+="$p "; echo "$p"; return 0; fi
+  done
+  die "no free port found"
+}
+
+fmt() { awk -v x="$1" 'BEGIN{ if (x == "" || x == "n/a") print "n/a"; else printf "%.2f", x }'; }
+
+# skopeo runs as an unprivileged user with a private HOME/XDG dirs per invocation. Root skopeo
+# always uses the shared blob-info cache in /var/lib/containers/cache, which would turn later
+# pushes into cross-repository mounts (no bytes transferred). Non-root skopeo keeps its cache
+# under $XDG_DATA_HOME, so every invocation starts with an empty cache.
+CLIENT_UID=65534
+CLIENT_GID=65534
+new_client_state() { # name -> prints dir
+  local d="$CLIENT_BASE/ops/$1"
+  rm -rf "$d"; mkdir -p "$d"/{data,config,run,tmp,out}
+  chmod 700 "$d/run"
+  [[ $(id -u) == 0 ]] && chown -R "$CLIENT_UID:$CLIENT_GID" "$d"
+  echo "$d"
+}
+skopeo_client() { # state_dir skopeo-args...
+  local st=$1; shift
+  local envs=(PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$st" XDG_DATA_HOME="$st/data"
+              XDG_CONFIG_HOME="$st/config" XDG_RUNTIME_DIR="$st/run" TMPDIR="$st/tmp"
+              REGISTRY_AUTH_FILE="$st/config/auth.json")
+  local cmd=(skopeo --insecure-policy --registries-conf "$CLIENT_BASE/registries.conf" "$@")
+  if [[ $(id -u) == 0 ]]; then
+    timeout -k 5 "$SKOPEO_TIMEOUT" setpriv --reuid="$CLIENT_UID" --regid="$CLIENT_GID" --clear-groups \
+      env -i "${envs[@]}" "${cmd[@]}"
+  else
+    timeout -k 5 "$SKOPEO_TIMEOUT" env -i "${envs[@]}" "${cmd[@]}"
+  fi
+}
+
+# --------------------------------------------------------------------------------------------
+# Registries
+# --------------------------------------------------------------------------------------------
+declare -A ADDR LOGF PID NAME
+NAME[strata]="Strata"
+NAME[distribution]="Distribution"
+
+start_registry() { # key
+  local key=$1 port data cmd timeout_s
+  port=$(free_port)
+  data="$DATA_BASE/$key-data"; mkdir -p "$data"
+  LOGF[$key]="$DATA_BASE/$key.log"
+  ADDR[$key]="127.0.0.1:$port"
+  if [[ $key == strata ]]; then cmd=$STRATA_CMD; timeout_s=$STRATA_START_TIMEOUT
+  else cmd="$(printf '%q' "$SELF")"' --serve-distribution "$STRATA_ADDR" "$STRATA_DATA"'; timeout_s=60
+  fi
+  log "starting ${NAME[$key]} on ${ADDR[$key]} (data $data): $cmd"
+  # own session => own process group, so stop_group reaches a wrapper script and its JVM alike
+  local pidfile="$DATA_BASE/$key.pgid" i
+  (cd "$ROOT" && STRATA_ROOT="$ROOT" STRATA_ADDR="${ADDR[$key]}" STRATA_PORT="$port" STRATA_DATA="$data" \
+     exec setsid bash -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec bash -c "$2"' _ "$pidfile" "$cmd") \
+     </dev/null >"${LOGF[$key]}" 2>&1 &
+  for ((i = 0; i < 100; i++)); do [[ -s "$pidfile" ]] && break; sleep 0.05; done
+  [[ -s "$pidfile" ]] || die "could not start ${NAME[$key]}"
+  # a session leader: its pid is the session and process-group id of everything it starts
+  PID[$key]=$(<"$pidfile")
+  SERVER_PGIDS+=("${PID[$key]}")
+  SERVER_NAME[${PID[$key]}]=${NAME[$key]}
+  local t0 deadline said_ready=0
+  t0=$(now_ns); deadline=$(( $(date +%s) + timeout_s ))
+  while :; do
+    if ! kill -0 -- "-${PID[$key]}" 2>/dev/null; then
+      tail -n 40 "${LOGF[$key]}" >&2 || true
+      die "${NAME[$key]} exited during start-up (log above)"
+    fi
+    grep -q ready "${LOGF[$key]}" 2>/dev/null && said_ready=1
+    # readiness = it said "ready" (Strata's contract) or /v2/ answers; /v2/ must answer 200 either way
+    if [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://${ADDR[$key]}/v2/" || true) == 200 ]]; then break; fi
+    if (( $(date +%s) > deadline )); then
+      tail -n 40 "${LOGF[$key]}" >&2 || true
+      die "${NAME[$key]} not answering 200 on GET /v2/ after ${timeout_s}s (said ready: $said_ready)"
+    fi
+    sleep 0.2
+  done
+  log "${NAME[$key]} ready in $(awk -v d=$(( $(now_ns) - t0 )) 'BEGIN{printf "%.1f", d/1e9}') s (printed 'ready': $said_ready)"
+}
+
+server_rss_mib() { # key -> sum of VmHWM over the process group (peak RSS, MiB)
+  local pg=${PID[$1]} total=0 p hwm
+  for p in $(ps -o pid= -s "$pg" 2>/dev/null); do
+    hwm=$(awk '/^VmHWM:/{print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+    total=$((total + ${hwm:-0}))
+  done
+  awk -v k="$total" 'BEGIN{printf "%.0f", k/1024}'
+}
+
+# --------------------------------------------------------------------------------------------
+# Results bookkeeping
+# --------------------------------------------------------------------------------------------
+RES_DIR=""
+# warnings/errors go to files: many producers run inside $(...) subshells
+warn() { echo "$*" >>"$RES_DIR/warnings"; log "warning: $*"; }
+record() { echo "$3" >>"$RES_DIR/$1.$2"; }
+record_err() { echo "ERR" >>"$RES_DIR/$1.$2"; echo "$3" >>"$RES_DIR/errors"; warn "$3"; }
+median_of() {
+  local f="$RES_DIR/$1.$2"
+  [[ -f "$f" ]] || { echo n/a; return; }
+  { grep -E '^[0-9.]+$' "$f" || true; } | sort -g | awk '{a[NR]=$1} END{ if (NR == 0) { print "n/a"; exit }
+    if (NR % 2) printf "%.2f", a[(NR+1)/2]; else printf "%.2f", (a[NR/2] + a[NR/2+1]) / 2 }'
+}
+samples_of() { [[ -f "$RES_DIR/$1.$2" ]] && tr '\n' ' ' <"$RES_DIR/$1.$2" | sed 's/ $//' || echo "-"; }
+
+# --------------------------------------------------------------------------------------------
+# Workloads
+# --------------------------------------------------------------------------------------------
+IMG=""; IMG_BYTES=0; IMG_MIB=0; MANIFEST_TYPE=""; MANIFEST_DIGEST=""; HEAD_DIGEST=""; HEAD_SIZE=0
+
+push_image() { # key repo label -> prints MiB/s or fails
+  local key=$1 repo=$2 label=$3 st t0 t1 skipped uploaded
+  st=$(new_client_state "$key-push-$label")
+  t0=$(now_ns)
+  if ! skopeo_client "$st" --debug copy --dest-tls-verify=false "oci:$IMG:bench" \
+        "docker://${ADDR[$key]}/$repo:latest" >"$st/out/log" 2>&1; then
+    grep -v 'level=debug' "$st/out/log" | tail -n 5 >&2
+    return 1
+  fi
+  t1=$(now_ns)
+  skipped=$(grep -c 'Skipping blob' "$st/out/log" || true)
+  uploaded=$(grep -c 'Upload of layer .* complete' "$st/out/log" || true)
+  [[ $uploaded == "$IMG_BLOBS" ]] || warn "${NAME[$key]} push $label: skopeo uploaded $uploaded of $IMG_BLOBS blobs"
+  [[ $skipped == 0 ]] || warn "${NAME[$key]} push $label: skopeo skipped $skipped blob(s) as already present (uploaded $uploaded): not all bytes were transferred"
+  rm -rf "$st"
+  awk -v b="$IMG_BYTES" -v d=$((t1 - t0)) 'BEGIN{printf "%.2f", (b/1048576) / (d/1e9)}'
+}
+
+pull_once() { # key repo state_dir  (runs skopeo; output into state dir)
+  skopeo_client "$3" copy --src-tls-verify=false "docker://${ADDR[$1]}/$2:latest" "oci:$3/out/img:latest" \
+    >"$3/out/log" 2>&1
+}
+
+pull_image() { # key repo label -> MiB/s
+  local key=$1 repo=$2 label=$3 st t0 t1
+  st=$(new_client_state "$key-pull-$label")
+  t0=$(now_ns)
+  if ! pull_once "$key" "$repo" "$st"; then tail -n 5 "$st/out/log" >&2; return 1; fi
+  t1=$(now_ns)
+  rm -rf "$st"
+  awk -v b="$IMG_BYTES" -v d=$((t1 - t0)) 'BEGIN{printf "%.2f", (b/1048576) / (d/1e9)}'
+}
+
+parallel_pull() { # key repo label -> aggregate MiB/s
+  local key=$1 repo=$2 label=$3 i t0 t1 fail=0 pids=() sts=()
+  for ((i = 1; i <= PARALLEL_PULLS; i++)); do sts+=("$(new_client_state "$key-ppull-$label-$i")"); done
+  t0=$(now_ns)
+  for ((i = 0; i < PARALLEL_PULLS; i++)); do pull_once "$key" "$repo" "${sts[$i]}" & pids+=($!); done
+  for ((i = 0; i < PARALLEL_PULLS; i++)); do
+    wait "${pids[$i]}" || { fail=1; tail -n 3 "${sts[$i]}/out/log" >&2; }
+  done
+  t1=$(now_ns)
+  rm -rf "${sts[@]}"
+  [[ $fail == 0 ]] || return 1
+  awk -v b="$IMG_BYTES" -v n="$PARALLEL_PULLS" -v d=$((t1 - t0)) 'BEGIN{printf "%.2f", (n*b/1048576) / (d/1e9)}'
+}
+
+WRK_LUA=""
+# wrk run -> "rps p99_ms"; fails on any non-2xx/3xx answer or socket error
+wrk_run() { # url threads conns duration accept
+  local out line
+  out=$(WRK_ACCEPT="$5" timeout -k 5 $(( $4 + 60 )) wrk -t"$2" -c"$3" -d"$4"s --timeout 10s -s "$WRK_LUA" "$1" 2>&1) || {
+    echo "$out" | tail -n 3 >&2; return 1; }
+  line=$(grep '^RESULT ' <<<"$out") || { echo "$out" | tail -n 3 >&2; return 1; }
+  eval "local ${line#RESULT }"
+  if (( requests == 0 || non2xx != 0 || connect_err + read_err + write_err != 0 )); then
+    log "wrk: requests=$requests non2xx=$non2xx connect=$connect_err read=$read_err write=$write_err timeout=$timeout_err"
+    return 1
+  fi
+  echo "$rps $p99_ms"
+}
+
+# wrk cannot do HEAD against a response with a non-zero Content-Length (its parser waits for the
+# body), so blob HEAD load uses hey (Go net/http client).
+hey_head() { # url conns duration -> "rps p99_ms"
+  local out rps p99 codes
+  out=$(timeout -k 5 $(( $3 + 60 )) hey -z "$3"s -c "$2" -m HEAD -disable-compression "$1" 2>&1) || {
+    echo "$out" | tail -n 3 >&2; return 1; }
+  rps=$(awk '/Requests\/sec:/{printf "%.2f", $2; exit}' <<<"$out")
+  p99=$(awk '/ 99% in /{printf "%.3f", $3 * 1000; exit}' <<<"$out")
+  codes=$(awk '/Status code distribution:/{f=1; next} f && /\[[0-9]+\]/{print $1 "=" $2} f && /^$/{f=0}' <<<"$out" | tr '\n' ' ')
+  if grep -q 'Error distribution' <<<"$out" || [[ -z "$rps" || -z "$p99" || "$codes" != "[200]="*" " || "$codes" == *" ["* ]]; then
+    log "hey: codes: ${codes:-none}; $(grep -A3 'Error distribution' <<<"$out" | tr '\n' ' ')"
+    return 1
+  fi
+  echo "$rps $p99"
+}
+
+preflight() { # key repo : protocol sanity checks the benchmark relies on
+  local key=$1 repo=$2 base="http://${ADDR[$1]}/v2/$2" h ct dig code cl
+  h=$(curl -s -o /dev/null -D - -H "Accept: $MANIFEST_TYPE" "$base/manifests/latest" | tr -d '\r')
+  code=$(awk 'NR==1{print $2}' <<<"$h")
+  ct=$(awk -F': ' 'tolower($1)=="content-type"{print $2}' <<<"$h")
+  dig=$(awk -F': ' 'tolower($1)=="docker-content-digest"{print $2}' <<<"$h")
+  log "  ${NAME[$key]}: GET manifest -> $code, Content-Type $ct, Docker-Content-Digest ${dig:-<none>}"
+  [[ $code == 200 ]] || warn "${NAME[$key]}: GET /v2/$repo/manifests/latest answered $code"
+  [[ $ct == "$MANIFEST_TYPE" ]] || warn "${NAME[$key]}: manifest Content-Type '$ct' != '$MANIFEST_TYPE'"
+  [[ $dig == "$MANIFEST_DIGEST" ]] || warn "${NAME[$key]}: Docker-Content-Digest '${dig}' != $MANIFEST_DIGEST"
+  h=$(curl -s -o /dev/null -I -D - "$base/blobs/$HEAD_DIGEST" | tr -d '\r')
+  code=$(awk 'NR==1{print $2}' <<<"$h")
+  cl=$(awk -F': ' 'tolower($1)=="content-length"{print $2}' <<<"$h")
+  log "  ${NAME[$key]}: HEAD blob -> $code, Content-Length ${cl:-<none>} (expected $HEAD_SIZE)"
+  [[ $code == 200 && $cl == "$HEAD_SIZE" ]] || warn "${NAME[$key]}: HEAD blob answered $code, Content-Length '${cl}' (expected 200, $HEAD_SIZE)"
+  return 0
+}
+
+# --------------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------------
+ensure_tools
+
+DATA_BASE=$(mktemp -d "$WORK_DIR/strata-compare.XXXXXX"); TMP_DIRS+=("$DATA_BASE")
+RES_DIR="$DATA_BASE/results"; mkdir -p "$RES_DIR"
+need_mib=$(( (PARALLEL_PULLS + 3) * IMAGE_MIB + 512 ))
+if [[ -z "${CLIENT_DIR:-}" ]]; then
+  CLIENT_DIR=$WORK_DIR
+  if [[ -d /dev/shm && -w /dev/shm ]] && (( $(df -Pm /dev/shm | awk 'NR==2{print $4}') > need_mib )); then
+    CLIENT_DIR=/dev/shm
+  fi
+fi
+CLIENT_BASE=$(mktemp -d "$CLIENT_DIR/strata-compare-client.XXXXXX"); TMP_DIRS+=("$CLIENT_BASE")
+chmod 755 "$CLIENT_BASE"
+mkdir -p "$CLIENT_BASE/ops"; chmod 755 "$CLIENT_BASE/ops"
+printf 'unqualified-search-registries = []\n' >"$CLIENT_BASE/registries.conf"
+chmod 644 "$CLIENT_BASE/registries.conf"
+WRK_LUA="$CLIENT_BASE/report.lua"
+cat >"$WRK_LUA" <<'EOF'
+local accept = os.getenv("WRK_ACCEPT")
+if accept and accept ~= "" then wrk.headers["Accept"] = accept end
+done = function(summary, latency, requests)
+  local secs = summary.duration / 1e6
+  local e = summary.errors
+  io.write(string.format(
+    "RESULT requests=%d rps=%.2f p50_ms=%.3f p99_ms=%.3f non2xx=%d connect_err=%d read_err=%d write_err=%d timeout_err=%d\n",
+    summary.requests, summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    e.status, e.connect, e.read, e.write, e.timeout))
+end
+EOF
+
+git_desc() {
+  local h
+  h=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo n/a; return; }
+  if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]]; then echo "$h (uncommitted changes)"; else echo "$h"; fi
+}
+OUT="$DATA_BASE/report.txt"
+{
+  echo "Strata vs CNCF Distribution - side-by-side benchmark"
+  echo "date (UTC):    $(date -u '+%Y-%m-%d %H:%M:%S')"
+  echo "host:          $(uname -srm); $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)); $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
+  echo "strata git:    $(git_desc)"
+  echo "strata cmd:    $STRATA_CMD"
+  [[ "$STRATA_CMD" != "$STRATA_CMD_DEFAULT" ]] && echo "               NOTE: STRATA_CMD overridden - the 'Strata' column is whatever that command runs"
+  echo "JAVA_OPTS:     ${JAVA_OPTS:-<unset>}"
+  echo "distribution:  $(docker-registry --version 2>/dev/null | head -1)"
+  echo "clients:       $(skopeo --version); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'); hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null)"
+  echo "settings:      rounds=$ROUNDS image=${IMAGE_MIB}MiB in $LAYERS+1 layers, wrk/hey ${WRK_DURATION}s, parallel pulls=$PARALLEL_PULLS, high conns=$HIGH_CONNS, warmup=$WARMUP$([[ $QUICK == 1 ]] && echo ' (--quick)')"
+  echo "dirs:          registries in $DATA_BASE, clients in $CLIENT_BASE"
+} >"$OUT"
+cat "$OUT"
+
+# ---- machine limits ------------------------------------------------------------------------
+log "measuring machine limits"
+sha_bps=$(openssl speed -mr -bytes 16384 -seconds "$LIMIT_SECS" sha256 2>/dev/null | awk -F: '/^\+F:/{print $4}' | tail -1)
+ip_port=$(free_port)
+iperf3 -s -1 -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 </dev/null &
+IPERF_PID=$!
+for _ in $(seq 50); do [[ -n "$(ss -Htln "sport = :$ip_port")" ]] && break; sleep 0.1; done
+tcp_bps=$(timeout 60 iperf3 -c 127.0.0.1 -p "$ip_port" -t "$((LIMIT_SECS + 1))" -J 2>/dev/null \
+          | jq -r '.end.sum_received.bits_per_second // empty' || true)
+kill "$IPERF_PID" 2>/dev/null || true; wait "$IPERF_PID" 2>/dev/null || true
+dd_out=$(LC_ALL=C dd if=/dev/zero of="$DATA_BASE/dd.bin" bs=1M count="$DD_MIB" conv=fdatasync 2>&1 | tail -1 || true)
+rm -f "$DATA_BASE/dd.bin"
+dd_secs=$(awk -F', ' '{print $(NF-1)}' <<<"$dd_out" | awk '{print $1}')
+{
+  echo
+  echo "Machine limits (upper bounds for one stream on this box)"
+  awk -v b="${sha_bps:-0}" 'BEGIN{ if (b > 0) printf "  sha256, 1 core, 16 KiB blocks (openssl speed):  %8.0f MiB/s\n", b/1048576; else print "  sha256: n/a" }'
+  awk -v b="${tcp_bps:-0}" 'BEGIN{ if (b > 0) printf "  loopback TCP, 1 stream (iperf3):                %8.0f MiB/s\n", b/8/1048576; else print "  loopback TCP: n/a" }'
+  awk -v m="$DD_MIB" -v s="${dd_secs:-0}" -v dir="$WORK_DIR" 'BEGIN{ if (s > 0) printf "  disk write %d MiB + fdatasync (dd, %s):      %8.0f MiB/s\n", m, dir, m/s; else print "  disk write: n/a" }'
+} | tee -a "$OUT"
+
+# ---- image ---------------------------------------------------------------------------------
+log "building a ${IMAGE_MIB} MiB OCI image ($LAYERS x $((IMAGE_MIB / LAYERS)) MiB + 1 small layer) from fresh random data with umoci"
+IMG="$CLIENT_BASE/image"
+t0=$(now_ns)
+umoci init --layout "$IMG"
+umoci new --image "$IMG:bench"
+layer_bytes=$(( IMAGE_MIB * 1048576 / LAYERS ))
+for ((i = 1; i <= LAYERS; i++)); do
+  head -c "$layer_bytes" /dev/urandom >"$CLIENT_BASE/layer.bin"
+  umoci insert --image "$IMG:bench" "$CLIENT_BASE/layer.bin" "/data/layer-$i.bin" >/dev/null
+done
+head -c 4096 /dev/urandom >"$CLIENT_BASE/layer.bin"
+umoci insert --image "$IMG:bench" "$CLIENT_BASE/layer.bin" "/etc/small.bin" >/dev/null
+rm -f "$CLIENT_BASE/layer.bin"
+umoci gc --layout "$IMG"
+chmod -R a+rX "$IMG"
+MANIFEST_DIGEST=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="bench") | .digest' "$IMG/index.json")
+MANIFEST_TYPE=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="bench") | .mediaType' "$IMG/index.json")
+mf="$IMG/blobs/sha256/${MANIFEST_DIGEST#sha256:}"
+IMG_BYTES=$(jq '[.layers[].size] + [.config.size] | add' "$mf")
+IMG_BYTES=$(( IMG_BYTES + $(stat -c %s "$mf") ))
+IMG_BLOBS=$(jq '.layers | length + 1' "$mf")
+HEAD_DIGEST=$(jq -r '.layers[0].digest' "$mf")
+HEAD_SIZE=$(jq -r '.layers[0].size' "$mf")
+IMG_MIB=$(awk -v b="$IMG_BYTES" 'BEGIN{printf "%.1f", b/1048576}')
+log "image built in $(awk -v d=$(( $(now_ns) - t0 )) 'BEGIN{printf "%.1f", d/1e9}') s: $(jq '.layers|length' "$mf") layers, $IMG_MIB MiB of blobs, manifest $MANIFEST_TYPE"
+
+# ---- registries ----------------------------------------------------------------------------
+start_registry strata
+start_registry distribution
+start_watchdog
+ORDER=(strata distribution)
+
+if [[ $WARMUP == 1 ]]; then
+  log "warm-up (not measured): one push per registry + 2 s of manifest GET and blob HEAD"
+  for key in "${ORDER[@]}"; do
+    push_image "$key" bench/warmup warmup >/dev/null || die "${NAME[$key]}: warm-up push failed"
+    wrk_run "http://${ADDR[$key]}/v2/bench/warmup/manifests/latest" 2 "$HIGH_CONNS" 2 "$MANIFEST_TYPE" >/dev/null || true
+    hey_head "http://${ADDR[$key]}/v2/bench/warmup/blobs/$HEAD_DIGEST" "$HIGH_CONNS" 2 >/dev/null || true
+  done
+fi
+
+# ---- rounds: every workload runs on A then B, round after round (A B A B ...) ---------------
+for ((r = 1; r <= ROUNDS; r++)); do
+  repo="bench/round$r"
+  log "round $r/$ROUNDS"
+  for key in "${ORDER[@]}"; do
+    if v=$(push_image "$key" "$repo" "r$r"); then record "$key" push "$v"; log "  ${NAME[$key]} push: $v MiB/s"
+    else record_err "$key" push "${NAME[$key]} round $r: push failed"; fi
+  done
+  [[ $r == 1 ]] && { log "protocol checks"; for key in "${ORDER[@]}"; do preflight "$key" "$repo"; done; }
+  for key in "${ORDER[@]}"; do
+    if v=$(pull_image "$key" "$repo" "r$r"); then record "$key" pull "$v"; log "  ${NAME[$key]} pull: $v MiB/s"
+    else record_err "$key" pull "${NAME[$key]} round $r: pull failed"; fi
+  done
+  for key in "${ORDER[@]}"; do
+    if v=$(parallel_pull "$key" "$repo" "r$r"); then record "$key" ppull "$v"; log "  ${NAME[$key]} ${PARALLEL_PULLS}x parallel pull: $v MiB/s aggregate"
+    else record_err "$key" ppull "${NAME[$key]} round $r: parallel pull failed"; fi
+  done
+  for spec in "mget1 1 1" "mgetN 2 $HIGH_CONNS"; do
+    read -r m th cn <<<"$spec"
+    for key in "${ORDER[@]}"; do
+      if v=$(wrk_run "http://${ADDR[$key]}/v2/$repo/manifests/latest" "$th" "$cn" "$WRK_DURATION" "$MANIFEST_TYPE"); then
+        read -r rps p99 <<<"$v"; record "$key" "${m}_rps" "$rps"; record "$key" "${m}_p99" "$p99"
+        log "  ${NAME[$key]} manifest GET c=$cn: $rps req/s, p99 $p99 ms"
+      else
+        record_err "$key" "${m}_rps" "${NAME[$key]} round $r: manifest GET c=$cn failed"; echo ERR >>"$RES_DIR/$key.${m}_p99"
+      fi
+    done
+  done
+  for key in "${ORDER[@]}"; do
+    if v=$(hey_head "http://${ADDR[$key]}/v2/$repo/blobs/$HEAD_DIGEST" "$HIGH_CONNS" "$WRK_DURATION"); then
+      read -r rps p99 <<<"$v"; record "$key" head_rps "$rps"; record "$key" head_p99 "$p99"
+      log "  ${NAME[$key]} blob HEAD c=$HIGH_CONNS: $rps req/s, p99 $p99 ms"
+    else
+      record_err "$key" head_rps "${NAME[$key]} round $r: blob HEAD failed"; echo ERR >>"$RES_DIR/$key.head_p99"
+    fi
+  done
+done
+
+# ---- report --------------------------------------------------------------------------------
+METRICS=(
+  "push|push ${IMG_MIB} MiB image (skopeo)|MiB/s|higher"
+  "pull|pull ${IMG_MIB} MiB image (skopeo)|MiB/s|higher"
+  "ppull|${PARALLEL_PULLS} parallel pulls, aggregate|MiB/s|higher"
+  "mget1_rps|manifest GET, 1 conn (wrk)|req/s|higher"
+  "mget1_p99|manifest GET, 1 conn, p99|ms|lower"
+  "mgetN_rps|manifest GET, $HIGH_CONNS conns (wrk)|req/s|higher"
+  "mgetN_p99|manifest GET, $HIGH_CONNS conns, p99|ms|lower"
+  "head_rps|blob HEAD, $HIGH_CONNS conns (hey)|req/s|higher"
+  "head_p99|blob HEAD, $HIGH_CONNS conns, p99|ms|lower"
+)
+{
+  echo
+  echo "Results: medians of $ROUNDS round(s); ratio = Strata / Distribution"
+  echo "(for 'higher' metrics a ratio > 1 favours Strata; for 'lower' metrics a ratio < 1 does)"
+  echo
+  printf '%-38s %-6s %-7s %12s %14s %12s\n' metric unit better Strata Distribution "Strata/Dist"
+  printf '%-38s %-6s %-7s %12s %14s %12s\n' "$(printf '%.0s-' {1..38})" ------ ------- ------------ -------------- ------------
+  for spec in "${METRICS[@]}"; do
+    IFS='|' read -r k label unit better <<<"$spec"
+    a=$(median_of strata "$k"); b=$(median_of distribution "$k")
+    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }')
+    printf '%-38s %-6s %-7s %12s %14s %12s\n' "$label" "$unit" "$better" "$a" "$b" "$ratio"
+  done
+  echo
+  echo "Server peak RSS (VmHWM summed over its process group): Strata $(server_rss_mib strata) MiB, Distribution $(server_rss_mib distribution) MiB"
+  echo
+  echo "Raw samples per round (round 1 first; ERR = failed run)"
+  for spec in "${METRICS[@]}"; do
+    IFS='|' read -r k label unit better <<<"$spec"
+    printf '  %-38s Strata: %-30s Distribution: %s\n' "$label" "$(samples_of strata "$k")" "$(samples_of distribution "$k")"
+  done
+  if [[ -s "$RES_DIR/warnings" ]]; then
+    echo
+    echo "Warnings:"
+    sed 's/^/  - /' "$RES_DIR/warnings"
+  fi
+} | tee -a "$OUT"
+
+mkdir -p "$(dirname "$RESULTS_FILE")"
+cp "$OUT" "$RESULTS_FILE"
+log "results written to $RESULTS_FILE"
+if [[ -s "$RES_DIR/errors" ]]; then log "$(wc -l <"$RES_DIR/errors") run(s) failed; see Warnings"; exit 1; fi
+exit 0

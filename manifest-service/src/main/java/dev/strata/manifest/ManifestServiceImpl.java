@@ -1,0 +1,283 @@
+package dev.strata.manifest;
+
+import dev.strata.core.events.Event;
+import dev.strata.core.events.Event.BlobLinked;
+import dev.strata.core.events.Event.BlobUnlinked;
+import dev.strata.core.events.Event.ManifestDeleted;
+import dev.strata.core.events.Event.ManifestPushed;
+import dev.strata.core.events.Event.TagDeleted;
+import dev.strata.core.events.Event.TagUpdated;
+import dev.strata.core.log.EventLog;
+import dev.strata.core.log.Position;
+import dev.strata.core.log.Projection;
+import dev.strata.core.oci.Descriptor;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.Manifest;
+import dev.strata.core.oci.ManifestParser;
+import dev.strata.core.oci.Names;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.oci.Reference;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.spi.KvStore;
+import dev.strata.core.spi.ManifestRecord;
+import dev.strata.core.spi.ManifestService;
+import dev.strata.core.spi.Page;
+import dev.strata.core.spi.UploadService;
+import dev.strata.core.util.Json;
+import dev.strata.core.util.KeyedLocks;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The manifest-service: blob links, manifests, tags, referrers and the catalog, as a projection of
+ * the repositories topic. Manifest bytes are stored as a chunk named by their digest. Commands for
+ * one repository are serialised, validated against the caught-up projection, appended, and
+ * answered once applied.
+ */
+public final class ManifestServiceImpl implements ManifestService, AutoCloseable {
+    static final String REPO = "r/";
+    static final String LINK = "l/";
+    static final String MANIFEST = "m/";
+    static final String TAG = "t/";
+    static final String REFERRER = "f/";
+    /** Separates the repository from the rest of a key; sorts outside every name, tag and digest. */
+    static final String SEP = "|";
+
+    private final EventLog log;
+    private final KvStore store;
+    private final ChunkStore chunks;
+    private final UploadService uploads;
+    private final Clock clock;
+    private final Duration timeout;
+    private final int maxManifestBytes;
+    private final Projection projection;
+    private final KeyedLocks locks = new KeyedLocks(256);
+    private final ManifestCache cache;
+
+    public ManifestServiceImpl(EventLog log, KvStore store, ChunkStore chunks, UploadService uploads, Clock clock,
+                               Duration timeout, int maxManifestBytes, long cacheBytes) {
+        this.log = log;
+        this.store = store;
+        this.chunks = chunks;
+        this.uploads = uploads;
+        this.clock = clock;
+        this.timeout = timeout;
+        this.maxManifestBytes = maxManifestBytes;
+        this.cache = new ManifestCache(cacheBytes);
+        this.projection = new Projection("repositories", log.config(), List.of(Event.Topic.REPOSITORIES), store, ManifestServiceImpl::apply);
+    }
+
+    public ManifestServiceImpl start() {
+        projection.start(timeout).awaitCaughtUp(timeout.multipliedBy(10));
+        return this;
+    }
+
+    public Projection projection() { return projection; }
+
+    // ---- projection
+
+    static void apply(Event event, KvStore store, KvStore.Batch batch) {
+        if (event instanceof BlobLinked e) {
+            batch.put(REPO + e.repository(), new byte[0]);
+            batch.put(LINK + e.repository() + SEP + e.digest(), new byte[0]);
+        } else if (event instanceof BlobUnlinked e) {
+            batch.delete(LINK + e.repository() + SEP + e.digest());
+        } else if (event instanceof ManifestPushed e) {
+            batch.put(REPO + e.repository(), new byte[0]);
+            batch.put(MANIFEST + e.repository() + SEP + e.digest(), Json.write(new ManifestRecord(e.digest(), e.mediaType(),
+                    e.size(), e.chunkId(), e.blobs(), e.manifests(), e.subject(), e.artifactType(), e.annotations(), e.at())));
+            if (e.subject() != null) {
+                batch.put(referrerKey(e.repository(), e.subject().digest(), e.digest()), Json.write(new Descriptor(e.mediaType(),
+                        e.digest(), e.size(), e.artifactType(), e.annotations() == null || e.annotations().isEmpty() ? null : e.annotations())));
+            }
+        } else if (event instanceof TagUpdated e) {
+            batch.put(TAG + e.repository() + SEP + e.tag(), e.digest().getBytes(StandardCharsets.US_ASCII));
+        } else if (event instanceof TagDeleted e) {
+            batch.delete(TAG + e.repository() + SEP + e.tag());
+        } else if (event instanceof ManifestDeleted e) {
+            String key = MANIFEST + e.repository() + SEP + e.digest();
+            byte[] v = store.get(key);
+            if (v == null) return;
+            ManifestRecord m = Json.read(v, ManifestRecord.class);
+            batch.delete(key);
+            if (m.subject() != null) batch.delete(referrerKey(e.repository(), m.subject().digest(), e.digest()));
+            store.scan(TAG + e.repository() + SEP, null, (k, d) -> {
+                if (e.digest().equals(new String(d, StandardCharsets.US_ASCII))) batch.delete(k);
+                return true;
+            });
+        } else {
+            throw new IllegalArgumentException("repositories projection cannot apply " + event.getClass().getSimpleName());
+        }
+    }
+
+    private static String referrerKey(String repo, String subject, String digest) {
+        return REFERRER + repo + SEP + subject + SEP + digest;
+    }
+
+    private void appendAndAwait(Event e) {
+        Position p = log.append(e);
+        projection.await(p, timeout);
+    }
+
+    // ---- blob links
+
+    @Override
+    public void linkBlob(String repository, Digest digest) {
+        Names.repository(repository);
+        if (isBlobLinked(repository, digest)) return;
+        appendAndAwait(new BlobLinked(repository, digest.toString(), clock.millis()));
+    }
+
+    @Override
+    public void unlinkBlob(String repository, Digest digest) {
+        locks.run(repository, () -> {
+            if (!isBlobLinked(repository, digest)) throw OciError.BLOB_UNKNOWN.exception("blob " + digest + " is not in repository " + repository);
+            appendAndAwait(new BlobUnlinked(repository, digest.toString(), clock.millis()));
+        });
+    }
+
+    @Override
+    public boolean isBlobLinked(String repository, Digest digest) {
+        return store.get(LINK + repository + SEP + digest) != null;
+    }
+
+    // ---- manifests
+
+    @Override
+    public PutResult putManifest(String repository, Reference reference, String contentType, byte[] body) {
+        Names.repository(repository);
+        if (body.length > maxManifestBytes) {
+            throw OciError.MANIFEST_TOO_LARGE.exception("manifest of " + body.length + " bytes exceeds the limit of " + maxManifestBytes);
+        }
+        Digest digest = digestOf(reference, body);
+        Manifest m = ManifestParser.parse(contentType, body);
+        for (Digest b : m.blobs()) {
+            if (!isBlobLinked(repository, b) || uploads.blob(b).isEmpty()) {
+                throw OciError.MANIFEST_BLOB_UNKNOWN.exception("blob " + b + " is not in repository " + repository);
+            }
+        }
+        for (Digest c : m.manifests()) {
+            if (record(repository, c) == null) {
+                throw OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest " + c + " is not in repository " + repository);
+            }
+        }
+        String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
+        if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
+        locks.run(repository, () -> {
+            appendAndAwait(new ManifestPushed(repository, digest.toString(), m.mediaType(), body.length, chunkId,
+                    m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
+                    m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis()));
+            if (!reference.isDigest()) {
+                appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis()));
+            }
+        });
+        return new PutResult(digest, m.subject());
+    }
+
+    private static Digest digestOf(Reference reference, byte[] body) {
+        if (reference.isDigest()) {
+            MessageDigest md = reference.digest().newMessageDigest();
+            md.update(body);
+            if (!reference.digest().matches(md)) {
+                throw OciError.DIGEST_INVALID.exception("manifest body does not match digest " + reference.digest());
+            }
+            return reference.digest();
+        }
+        return Digest.sha256(body);
+    }
+
+    private ManifestRecord record(String repository, Digest digest) {
+        byte[] v = store.get(MANIFEST + repository + SEP + digest);
+        return v == null ? null : Json.read(v, ManifestRecord.class);
+    }
+
+    @Override
+    public Optional<ManifestRecord> statManifest(String repository, Reference reference) {
+        Digest d = reference.digest();
+        if (d == null) {
+            byte[] t = store.get(TAG + repository + SEP + reference.tag());
+            if (t == null) return Optional.empty();
+            d = Digest.parse(new String(t, StandardCharsets.US_ASCII));
+        }
+        return Optional.ofNullable(record(repository, d));
+    }
+
+    @Override
+    public Stored getManifest(String repository, Reference reference) {
+        ManifestRecord r = statManifest(repository, reference)
+                .orElseThrow(() -> OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository));
+        byte[] bytes = cache.get(r.digest());
+        if (bytes == null) {
+            bytes = chunks.read(r.chunkId(), 0, (int) r.size());
+            cache.put(r.digest(), bytes);
+        }
+        return new Stored(r, bytes);
+    }
+
+    @Override
+    public void delete(String repository, Reference reference) {
+        locks.run(repository, () -> {
+            if (reference.isDigest()) {
+                if (record(repository, reference.digest()) == null) {
+                    throw OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository);
+                }
+                appendAndAwait(new ManifestDeleted(repository, reference.digest().toString(), clock.millis()));
+            } else {
+                if (store.get(TAG + repository + SEP + reference.tag()) == null) {
+                    throw OciError.MANIFEST_UNKNOWN.exception("tag " + reference + " not found in " + repository);
+                }
+                appendAndAwait(new TagDeleted(repository, reference.tag(), clock.millis()));
+            }
+        });
+    }
+
+    // ---- listings
+
+    @Override
+    public Page tags(String repository, String last, int n) {
+        if (store.get(REPO + repository) == null) throw OciError.NAME_UNKNOWN.exception("repository " + repository + " not known");
+        String prefix = TAG + repository + SEP;
+        return page(prefix, last == null ? null : prefix + last, n);
+    }
+
+    @Override
+    public Page catalog(String last, int n) {
+        return page(REPO, last == null ? null : REPO + last, n);
+    }
+
+    private Page page(String prefix, String startAfter, int n) {
+        List<String> out = new ArrayList<>(Math.min(n, 1024));
+        boolean[] more = {false};
+        store.scan(prefix, startAfter, (k, v) -> {
+            if (out.size() == n) {
+                more[0] = true;
+                return false;
+            }
+            out.add(k.substring(prefix.length()));
+            return true;
+        });
+        return new Page(out, more[0]);
+    }
+
+    @Override
+    public List<Descriptor> referrers(String repository, Digest subject, String artifactType) {
+        List<Descriptor> out = new ArrayList<>();
+        store.scan(REFERRER + repository + SEP + subject + SEP, null, (k, v) -> {
+            Descriptor d = Json.read(v, Descriptor.class);
+            if (artifactType == null || artifactType.equals(d.artifactType())) out.add(d);
+            return out.size() < ManifestParser.MAX_DESCRIPTORS;
+        });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        projection.close();
+    }
+}

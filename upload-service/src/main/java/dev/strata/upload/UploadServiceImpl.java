@@ -1,0 +1,207 @@
+package dev.strata.upload;
+
+import dev.strata.core.events.Event;
+import dev.strata.core.events.Event.BlobCommitted;
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.events.Event.UploadCancelled;
+import dev.strata.core.events.Event.UploadChunksAppended;
+import dev.strata.core.events.Event.UploadCompleted;
+import dev.strata.core.events.Event.UploadStarted;
+import dev.strata.core.log.EventLog;
+import dev.strata.core.log.Position;
+import dev.strata.core.log.Projection;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.spi.BlobRecord;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.spi.KvStore;
+import dev.strata.core.spi.UploadService;
+import dev.strata.core.spi.UploadSession;
+import dev.strata.core.util.Json;
+import dev.strata.core.util.KeyedLocks;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The upload-service: upload sessions and the blob index, as a projection of the uploads and blobs
+ * topics. Commands for one upload are serialised by a per-upload lock, validated against the
+ * caught-up projection, appended, and answered once applied.
+ */
+public final class UploadServiceImpl implements UploadService, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UploadServiceImpl.class);
+    static final String SESSION = "u/";
+    static final String BLOB = "b/";
+    /** Marks an upload whose chunks a committed blob owns: they must never be deleted with the session. */
+    static final String COMMITTED_UPLOAD = "cu/";
+
+    private final EventLog log;
+    private final KvStore store;
+    private final ChunkStore chunks;
+    private final Clock clock;
+    private final Duration timeout;
+    private final Projection projection;
+    private final KeyedLocks locks = new KeyedLocks(256);
+
+    public UploadServiceImpl(EventLog log, KvStore store, ChunkStore chunks, Clock clock, Duration timeout) {
+        this.log = log;
+        this.store = store;
+        this.chunks = chunks;
+        this.clock = clock;
+        this.timeout = timeout;
+        this.projection = new Projection("uploads", log.config(), List.of(Event.Topic.UPLOADS, Event.Topic.BLOBS), store, UploadServiceImpl::apply);
+    }
+
+    /** Starts the projection and waits until it has applied the whole log. */
+    public UploadServiceImpl start() {
+        projection.start(timeout).awaitCaughtUp(timeout.multipliedBy(10));
+        return this;
+    }
+
+    public Projection projection() { return projection; }
+
+    // ---- projection
+
+    static void apply(Event event, KvStore store, KvStore.Batch batch) {
+        if (event instanceof UploadStarted e) {
+            batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(e.uploadId(), e.repository(), 0, List.of(), e.at(), e.at())));
+        } else if (event instanceof UploadChunksAppended e) {
+            UploadSession s = read(store, SESSION + e.uploadId(), UploadSession.class);
+            if (s == null || s.size() != e.offset()) {
+                LOG.debug("ignoring append to {} at {}: not the session's end", e.uploadId(), e.offset());
+                return;
+            }
+            List<ChunkRef> all = new ArrayList<>(s.chunks());
+            all.addAll(e.chunks());
+            batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(s.uploadId(), s.repository(),
+                    s.size() + total(e.chunks()), List.copyOf(all), s.startedAt(), e.at())));
+        } else if (event instanceof UploadCompleted e) {
+            batch.delete(SESSION + e.uploadId());
+        } else if (event instanceof UploadCancelled e) {
+            batch.delete(SESSION + e.uploadId());
+        } else if (event instanceof BlobCommitted e) {
+            if (store.get(BLOB + e.digest()) == null) {
+                batch.put(BLOB + e.digest(), Json.write(new BlobRecord(e.digest(), e.size(), e.chunks())));
+                if (e.uploadId() != null) batch.put(COMMITTED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
+            }
+        } else {
+            throw new IllegalArgumentException("uploads projection cannot apply " + event.getClass().getSimpleName());
+        }
+    }
+
+    private static <T> T read(KvStore store, String key, Class<T> c) {
+        byte[] v = store.get(key);
+        return v == null ? null : Json.read(v, c);
+    }
+
+    static long total(List<ChunkRef> cs) {
+        long n = 0;
+        for (ChunkRef c : cs) n += c.length();
+        return n;
+    }
+
+    private void appendAndAwait(Event e) {
+        Position p = log.append(e);
+        projection.await(p, timeout);
+    }
+
+    // ---- commands
+
+    @Override
+    public UploadSession start(String repository) {
+        String id = UUID.randomUUID().toString();
+        appendAndAwait(new UploadStarted(id, repository, clock.millis()));
+        return session(id).orElseThrow(() -> OciError.UNAVAILABLE.exception("upload session not applied"));
+    }
+
+    @Override
+    public Optional<UploadSession> session(String uploadId) {
+        if (uploadId == null || uploadId.length() > 64) return Optional.empty();
+        return Optional.ofNullable(read(store, SESSION + uploadId, UploadSession.class));
+    }
+
+    private UploadSession live(String uploadId) {
+        return session(uploadId).orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
+    }
+
+    @Override
+    public UploadSession append(String uploadId, long offset, List<ChunkRef> newChunks) {
+        return locks.with(uploadId, () -> {
+            UploadSession s = live(uploadId);
+            if (s.size() != offset) throw rangeInvalid(s, offset);
+            if (newChunks.isEmpty()) return s;
+            appendAndAwait(new UploadChunksAppended(uploadId, offset, List.copyOf(newChunks), clock.millis()));
+            UploadSession after = live(uploadId);
+            if (after.size() != offset + total(newChunks)) throw rangeInvalid(after, offset);
+            return after;
+        });
+    }
+
+    private static RuntimeException rangeInvalid(UploadSession s, long offset) {
+        return OciError.BLOB_UPLOAD_RANGE_INVALID.exception("chunk starts at " + offset + " but the upload has " + s.size() + " bytes");
+    }
+
+    @Override
+    public BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
+        return locks.with(uploadId, () -> {
+            UploadSession s = live(uploadId);
+            if (s.size() != offset) throw rangeInvalid(s, offset);
+            List<ChunkRef> all = new ArrayList<>(s.chunks());
+            all.addAll(lastChunks);
+            Optional<BlobRecord> existing = blob(digest);
+            if (existing.isEmpty()) {
+                appendAndAwait(new BlobCommitted(digest.toString(), total(all), List.copyOf(all), uploadId, clock.millis()));
+            }
+            appendAndAwait(new UploadCompleted(uploadId, digest.toString(), clock.millis()));
+            BlobRecord stored = blob(digest).orElseThrow(() -> OciError.UNAVAILABLE.exception("blob commit not applied"));
+            deleteUnowned(all, stored);
+            return stored;
+        });
+    }
+
+    /** Deletes the upload's chunks that the stored blob does not use (a dedup, or a lost race). */
+    private void deleteUnowned(List<ChunkRef> uploadChunks, BlobRecord stored) {
+        Set<String> owned = new HashSet<>();
+        for (ChunkRef c : stored.chunks()) owned.add(c.id());
+        for (ChunkRef c : uploadChunks) {
+            if (!owned.contains(c.id())) deleteQuietly(c.id());
+        }
+    }
+
+    private void deleteQuietly(String chunkId) {
+        try {
+            chunks.delete(chunkId);
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete chunk {} (left for GC): {}", chunkId, e.toString());
+        }
+    }
+
+    @Override
+    public void cancel(String uploadId, String reason) {
+        locks.run(uploadId, () -> {
+            UploadSession s = live(uploadId);
+            appendAndAwait(new UploadCancelled(uploadId, reason, clock.millis()));
+            if (store.get(COMMITTED_UPLOAD + uploadId) == null) {
+                for (ChunkRef c : s.chunks()) deleteQuietly(c.id());
+            }
+        });
+    }
+
+    @Override
+    public Optional<BlobRecord> blob(Digest digest) {
+        return Optional.ofNullable(read(store, BLOB + digest, BlobRecord.class));
+    }
+
+    @Override
+    public void close() {
+        projection.close();
+    }
+}
