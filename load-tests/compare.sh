@@ -128,10 +128,11 @@ ensure_tools() {
 # --------------------------------------------------------------------------------------------
 # Cleanup: stop every process we started (by pid / own process group), remove temp dirs.
 # --------------------------------------------------------------------------------------------
+MY_SID=$(ps -o sid= -p $$ | tr -d ' ')
 TMP_DIRS=()
 SERVER_PGIDS=()
 declare -A SERVER_NAME
-WATCHDOG_PGID=""
+WATCHDOG_PID=""
 CLEANED=0
 
 stop_group() { # pgid name
@@ -151,11 +152,12 @@ cleanup() {
   [[ $CLEANED == 1 ]] && return
   CLEANED=1
   set +e
-  [[ -n "$WATCHDOG_PGID" ]] && kill -KILL -- "-$WATCHDOG_PGID" 2>/dev/null
+  [[ -n "$WATCHDOG_PID" ]] && { kill -TERM "$WATCHDOG_PID" 2>/dev/null; wait "$WATCHDOG_PID" 2>/dev/null; }
   local p
   for p in "${SERVER_PGIDS[@]}"; do stop_group "$p" "${SERVER_NAME[$p]:-server}"; done
-  for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null; done
-  for p in $(jobs -p); do kill -KILL "$p" 2>/dev/null; done
+  for p in $(descendants $$); do kill -TERM "$p" 2>/dev/null; done
+  sleep 0.2
+  for p in $(descendants $$); do kill -KILL "$p" 2>/dev/null; done
   wait 2>/dev/null
   if [[ $KEEP_TMP == 1 ]]; then
     ((${#TMP_DIRS[@]})) && log "KEEP_TMP=1: left ${TMP_DIRS[*]}"
@@ -168,17 +170,33 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
+# Descendant pids of $1 that are in this script's session (the registries run in sessions of their
+# own and are stopped by stop_group); $2 = a pid whose subtree is left out (the watchdog).
+descendants() {
+  ps -e -o pid=,ppid=,sid= | awk -v root="$1" -v skip="${2:-0}" -v sid="$MY_SID" '
+    { s[$1] = $3; kids[$2] = kids[$2] " " $1 }
+    END {
+      n = split(kids[root], q, " "); i = 1
+      while (i <= n) {
+        p = q[i++]; if (p == skip) continue
+        if (s[p] == sid) print p
+        m = split(kids[p], k, " "); for (j = 1; j <= m; j++) q[++n] = k[j]
+      }
+    }'
+}
+
 start_watchdog() {
-  # After MAX_SECONDS: TERM this script, then TERM its direct children (by pid) so a foreground
-  # wrk/skopeo does not delay the cleanup trap.
-  setsid bash -c '
-    sleep "$1"
-    echo "[watchdog] MAX_SECONDS=$1 exceeded; stopping" >&2
-    kill -TERM "$2" 2>/dev/null; sleep 1
-    for c in $(ps -o pid= --ppid "$2"); do kill -TERM "$c" 2>/dev/null; done' \
-    _ "$MAX_SECONDS" "$$" </dev/null >&2 &
-  WATCHDOG_PGID=$!
-  disown "$WATCHDOG_PGID"
+  # After MAX_SECONDS: TERM this script, then everything it runs (wrk, skopeo, their subshells),
+  # so that the cleanup trap runs at once instead of after the current step.
+  (
+    trap 'kill "$sp" 2>/dev/null; wait "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$MAX_SECONDS" & sp=$!
+    wait "$sp" || exit 0
+    log "watchdog: MAX_SECONDS=$MAX_SECONDS exceeded; stopping"
+    kill -TERM $$ 2>/dev/null
+    for c in $(descendants $$ "$BASHPID"); do kill -TERM "$c" 2>/dev/null; done
+  ) &
+  WATCHDOG_PID=$!
 }
 
 # --------------------------------------------------------------------------------------------
@@ -355,12 +373,15 @@ wrk_run() { # url threads conns duration accept
   out=$(WRK_ACCEPT="$5" timeout -k 5 $(( $4 + 60 )) wrk -t"$2" -c"$3" -d"$4"s --timeout 10s -s "$WRK_LUA" "$1" 2>&1) || {
     echo "$out" | tail -n 3 >&2; return 1; }
   line=$(grep '^RESULT ' <<<"$out") || { echo "$out" | tail -n 3 >&2; return 1; }
-  eval "local ${line#RESULT }"
-  if (( requests == 0 || non2xx != 0 || connect_err + read_err + write_err != 0 )); then
-    log "wrk: requests=$requests non2xx=$non2xx connect=$connect_err read=$read_err write=$write_err timeout=$timeout_err"
+  kv() { tr ' ' '\n' <<<"$line" | awk -F= -v k="$1" '$1 == k {print $2}'; }
+  local requests non2xx errs rps p99
+  requests=$(kv requests); non2xx=$(kv non2xx); rps=$(kv rps); p99=$(kv p99_ms)
+  errs="connect=$(kv connect_err) read=$(kv read_err) write=$(kv write_err) timeout=$(kv timeout_err)"
+  if [[ "${requests:-0}" == 0 || "$non2xx" != 0 || "$errs" != "connect=0 read=0 write=0 "* ]]; then
+    log "wrk: requests=$requests non2xx=$non2xx $errs"
     return 1
   fi
-  echo "$rps $p99_ms"
+  echo "$rps $p99"
 }
 
 # wrk cannot do HEAD against a response with a non-zero Content-Length (its parser waits for the
@@ -448,7 +469,12 @@ OUT="$DATA_BASE/report.txt"
   echo "clients:       $(skopeo --version); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'); hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null)"
   echo "settings:      rounds=$ROUNDS image=${IMAGE_MIB}MiB in $LAYERS+1 layers, wrk/hey ${WRK_DURATION}s, parallel pulls=$PARALLEL_PULLS, high conns=$HIGH_CONNS, warmup=$WARMUP$([[ $QUICK == 1 ]] && echo ' (--quick)')"
   echo "dirs:          registries in $DATA_BASE, clients in $CLIENT_BASE"
+  echo "load average:  $(cut -d' ' -f1-3 /proc/loadavg) at start (1, 5, 15 min)"
 } >"$OUT"
+LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
+if awk -v l="$LOAD_START" -v n="$(nproc)" 'BEGIN{exit !(l > n * 0.5)}'; then
+  warn "load average was $LOAD_START at start on $(nproc) cores: other processes compete for the CPU, expect noisy numbers"
+fi
 cat "$OUT"
 
 # ---- machine limits ------------------------------------------------------------------------
@@ -579,6 +605,7 @@ METRICS=(
   done
   echo
   echo "Server peak RSS (VmHWM summed over its process group): Strata $(server_rss_mib strata) MiB, Distribution $(server_rss_mib distribution) MiB"
+  echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; the benchmark itself keeps ~2 busy)"
   echo
   echo "Raw samples per round (round 1 first; ERR = failed run)"
   for spec in "${METRICS[@]}"; do

@@ -18,7 +18,13 @@ final class BlobHandler {
         Digest digest = Digest.parse(r.tail());
         HttpMethod m = r.req().method();
         if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
-            s.blocking(() -> find(r.name(), digest)).onSuccess(b -> serve(r, b)).onFailure(t -> Http.fail(r.req(), t));
+            s.blocking(() -> find(r.name(), digest)).onSuccess(b -> {
+                try {
+                    serve(r, b);
+                } catch (RuntimeException e) {
+                    Http.fail(r.req(), e);
+                }
+            }).onFailure(t -> Http.fail(r.req(), t));
         } else if (m == HttpMethod.DELETE) {
             s.blocking(() -> {
                 s.manifests().unlinkBlob(r.name(), digest);

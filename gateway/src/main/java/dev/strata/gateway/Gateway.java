@@ -5,15 +5,15 @@ import dev.strata.core.oci.OciError;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.ManifestService;
 import dev.strata.core.spi.UploadService;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final TagsHandler tags;
     private final CatalogHandler catalog;
     private final ReferrersHandler referrers;
-    private final List<HttpServer> servers = new ArrayList<>();
+    private String deployment;
     private int port;
 
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
@@ -68,17 +68,23 @@ public final class Gateway implements AutoCloseable {
                 .setMaxInitialLineLength(8192)
                 .setMaxHeaderSize(16384)
                 .setCompressionSupported(false)
-                .setTcpNoDelay(true);
-        int bound = config.port();
-        for (int i = 0; i < config.eventLoops(); i++) {
-            HttpServer server = vertx.createHttpServer(opts.setPort(bound)).requestHandler(this::route);
-            try {
-                server.listen().await(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot listen on " + config.host() + ":" + bound + ": " + e.getMessage(), e);
-            }
-            servers.add(server);
-            bound = server.actualPort();
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(false);
+        int bound = config.port() == 0 ? freePort(config.host()) : config.port();
+        HttpServerOptions options = opts.setPort(bound);
+        // one server per event loop, each created on its own verticle context so they share the port
+        try {
+            deployment = vertx.deployVerticle(() -> new VerticleBase() {
+                private HttpServer server;
+
+                @Override
+                public Future<?> start() {
+                    server = vertx.createHttpServer(options).requestHandler(Gateway.this::route);
+                    return server.listen();
+                }
+            }, new DeploymentOptions().setInstances(config.eventLoops())).await(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + config.host() + ":" + bound + ": " + e.getMessage(), e);
         }
         port = bound;
         LOG.info("gateway listening on http://{}:{}", config.host(), port);
@@ -86,6 +92,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int port() { return port; }
+
+    private static int freePort(String host) {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
+            return ss.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("no free port on " + host + ": " + e.getMessage(), e);
+        }
+    }
 
     void route(HttpServerRequest req) {
         req.response().putHeader(Http.API_VERSION, "registry/2.0");
@@ -136,15 +150,12 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
-        List<Future<Void>> closing = new ArrayList<>();
-        for (HttpServer s : servers) closing.add(s.close());
-        for (Future<Void> f : closing) {
-            try {
-                f.await(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warn("server close: {}", e.toString());
-            }
+        if (deployment == null) return;
+        try {
+            vertx.undeploy(deployment).await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("gateway stop: {}", e.toString());
         }
-        servers.clear();
+        deployment = null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.strata.storage;
 
 import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.util.KeyedLocks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ public final class RocksChunkStore implements ChunkStore {
     private final RocksDB db;
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
+    private final KeyedLocks deleteLocks = new KeyedLocks(64);
 
     public RocksChunkStore(Path dir) {
         try {
@@ -78,7 +80,7 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public byte[] read(String id, long offset, int length) {
         byte[] v = getOrThrow(id);
-        if (offset < 0 || length < 0 || offset + length > v.length) {
+        if (offset < 0 || length < 0 || offset > v.length - length) {
             throw new IllegalArgumentException("range " + offset + "+" + length + " outside chunk of " + v.length + " bytes");
         }
         if (offset == 0 && length == v.length) return v;
@@ -108,13 +110,16 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public boolean delete(String id) {
         byte[] k = key(id);
-        try {
-            if (db.get(readOptions, k) == null) return false;
-            db.delete(writeOptions, k);
-            return true;
-        } catch (RocksDBException e) {
-            throw new IllegalStateException("chunk delete failed: " + e.getMessage(), e);
-        }
+        // check-then-delete under a per-id lock, so that concurrent deletes report true only once
+        return deleteLocks.with(id, () -> {
+            try {
+                if (db.get(readOptions, k) == null) return false;
+                db.delete(writeOptions, k);
+                return true;
+            } catch (RocksDBException e) {
+                throw new IllegalStateException("chunk delete failed: " + e.getMessage(), e);
+            }
+        });
     }
 
     @Override

@@ -66,7 +66,7 @@ public final class RocksKvStore implements KvStore {
     public void scan(String prefix, String startAfter, Visitor visitor) {
         byte[] p = bytes(prefix);
         try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(ro)) {
-            if (startAfter == null || startAfter.compareTo(prefix) < 0) it.seek(p);
+            if (startAfter == null || java.util.Arrays.compareUnsigned(bytes(startAfter), p) < 0) it.seek(p);
             else {
                 byte[] s = bytes(startAfter);
                 it.seek(s);

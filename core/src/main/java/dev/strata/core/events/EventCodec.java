@@ -61,7 +61,9 @@ public final class EventCodec {
             throw new UnknownEventException("unsupported version " + version + " of event type " + type);
         }
         try {
-            return JSON.readValue(bytes, c);
+            Event e = JSON.readValue(bytes, c);
+            if (e == null) throw new UnknownEventException("empty " + type + " event (JSON null)");
+            return e;
         } catch (IOException ex) {
             throw new UnknownEventException("undecodable " + type + " event: " + ex.getMessage());
         }

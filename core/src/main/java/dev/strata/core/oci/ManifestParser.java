@@ -20,7 +20,8 @@ import java.util.Map;
 public final class ManifestParser {
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build()).build())
-            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY);
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** At most this many descriptors in one manifest's layers or manifests list. */
     public static final int MAX_DESCRIPTORS = 10_000;
 
@@ -51,7 +52,7 @@ public final class ManifestParser {
         }
         if (!MediaTypes.MANIFESTS.contains(mediaType)) throw invalid("unsupported manifest media type: " + Digest.truncate(mediaType));
         JsonNode schemaVersion = root.get("schemaVersion");
-        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || schemaVersion.asInt() != 2) {
+        if (schemaVersion == null || !schemaVersion.isIntegralNumber() || !schemaVersion.canConvertToInt() || schemaVersion.intValue() != 2) {
             throw invalid("schemaVersion must be 2");
         }
         Descriptor subject = root.has("subject") ? descriptor(root.get("subject"), "subject") : null;

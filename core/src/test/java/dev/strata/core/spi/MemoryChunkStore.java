@@ -23,7 +23,7 @@ public final class MemoryChunkStore implements ChunkStore {
         ChunkStore.checkId(id);
         byte[] b = chunks.get(id);
         if (b == null) throw new ChunkNotFoundException(id);
-        if (offset < 0 || length < 0 || offset + length > b.length) {
+        if (offset < 0 || length < 0 || offset > b.length - length) {
             throw new IllegalArgumentException("range " + offset + "+" + length + " outside chunk of " + b.length);
         }
         return Arrays.copyOfRange(b, (int) offset, (int) offset + length);

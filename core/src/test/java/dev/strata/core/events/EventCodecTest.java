@@ -1,0 +1,167 @@
+package dev.strata.core.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.strata.core.events.EventCodec.UnknownEventException;
+import dev.strata.core.oci.Descriptor;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class EventCodecTest {
+    static final String D1 = "sha256:" + "1".repeat(64);
+    static final String D2 = "sha256:" + "2".repeat(64);
+    static final String D3 = "sha256:" + "3".repeat(64);
+    static final String D4 = "sha512:" + "4".repeat(128);
+    static final long AT = 1_732_876_543_210L;
+    static final String UPLOAD = "0b9f6f0e-6f3e-4c53-9a0b-2b1d2f3c4d5e";
+
+    /** One realistic event of every type. Add a case here when adding an event type. */
+    static List<Event> samples() {
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put("org.opencontainers.image.created", "2024-11-29T10:00:00Z");
+        annotations.put("org.opencontainers.image.title", "café ☕ \"quoted\" \\ back\nslash");
+        return List.of(
+                new Event.UploadStarted(UPLOAD, "library/alpine", AT),
+                new Event.UploadChunksAppended(UPLOAD, 8L << 30,
+                        List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20), new Event.ChunkRef(UPLOAD + ".1", 123)), AT + 1),
+                new Event.UploadCompleted(UPLOAD, D1, AT + 2),
+                new Event.UploadCancelled(UPLOAD, "expired after 24h", AT + 3),
+                new Event.BlobCommitted(D1, (4L << 20) + 123,
+                        List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20), new Event.ChunkRef(UPLOAD + ".1", 123)), UPLOAD, AT + 4),
+                new Event.BlobLinked("team-a/app", D1, AT + 5),
+                new Event.BlobUnlinked("team-a/app", D1, AT + 6),
+                new Event.ManifestPushed("team-a/app", D2, "application/vnd.oci.image.manifest.v1+json", 1234,
+                        "m-" + D2.substring(7), List.of(D1, D3), List.of(D4),
+                        new Descriptor("application/vnd.oci.image.index.v1+json", D3, 987, "application/vnd.example+type",
+                                Map.of("k", "v")),
+                        "application/vnd.example.sbom.v1+json", annotations, AT + 7),
+                new Event.TagUpdated("team-a/app", "v1.2.3", D2, AT + 8),
+                new Event.TagDeleted("team-a/app", "v1.2.3", AT + 9),
+                new Event.ManifestDeleted("team-a/app", D2, AT + 10));
+    }
+
+    static Event roundTrip(Event e) {
+        byte[] bytes = EventCodec.encode(e);
+        return EventCodec.decode(EventCodec.typeName(e), EventCodec.VERSION, bytes);
+    }
+
+    @Test
+    void samplesCoverEveryRegisteredType() {
+        Set<String> sampled = samples().stream().map(EventCodec::typeName).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(new TreeSet<>(EventCodec.typeNames()), sampled,
+                "every registered event type needs a round-trip sample in EventCodecTest.samples()");
+        assertEquals(Event.class.getPermittedSubclasses().length, EventCodec.typeNames().size());
+    }
+
+    @Test
+    void everyTypeRoundTrips() {
+        for (Event e : samples()) {
+            Event back = roundTrip(e);
+            assertEquals(e, back, EventCodec.typeName(e));
+            assertEquals(e.getClass(), back.getClass());
+            assertEquals(e.topic(), back.topic());
+            assertEquals(e.key(), back.key());
+        }
+    }
+
+    @Test
+    void nullOptionalFieldsRoundTrip() {
+        Event.ManifestPushed minimal = new Event.ManifestPushed("a", D2, "application/vnd.docker.distribution.manifest.v2+json",
+                10, "c", List.of(D1), List.of(), null, null, Map.of(), AT);
+        assertEquals(minimal, roundTrip(minimal));
+        Event.UploadCancelled noReason = new Event.UploadCancelled(UPLOAD, null, AT);
+        assertEquals(noReason, roundTrip(noReason));
+        Event.ManifestPushed descriptorWithoutOptionals = new Event.ManifestPushed("a", D2, "application/vnd.oci.image.manifest.v1+json",
+                10, "c", List.of(), List.of(), new Descriptor("application/vnd.oci.image.manifest.v1+json", D1, 5, null, null),
+                null, Map.of(), AT);
+        assertEquals(descriptorWithoutOptionals, roundTrip(descriptorWithoutOptionals));
+    }
+
+    @Test
+    void encodingIsJsonWithoutTypeMachinery() {
+        String json = new String(EventCodec.encode(new Event.TagUpdated("r", "t", D1, AT)), StandardCharsets.UTF_8);
+        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+        assertTrue(json.contains("\"tag\":\"t\""), json);
+        // topic() and key() are derived, not fields
+        assertFalse(json.contains("\"topic\""), json);
+        assertFalse(json.contains("\"key\""), json);
+    }
+
+    @Test
+    void typeNamesAreSimpleClassNames() {
+        assertEquals("TagUpdated", EventCodec.typeName(new Event.TagUpdated("r", "t", D1, AT)));
+        assertTrue(EventCodec.typeNames().contains("BlobCommitted"));
+        assertThrows(UnsupportedOperationException.class, () -> EventCodec.typeNames().add("Evil"));
+    }
+
+    @Test
+    void topicsAndKeys() {
+        for (Event e : samples()) {
+            assertNotNull(e.topic());
+            assertNotNull(e.key());
+        }
+        assertEquals(Event.Topic.UPLOADS, new Event.UploadStarted(UPLOAD, "r", AT).topic());
+        assertEquals(UPLOAD, new Event.UploadStarted(UPLOAD, "r", AT).key());
+        assertEquals(Event.Topic.BLOBS, new Event.BlobCommitted(D1, 1, List.of(), UPLOAD, AT).topic());
+        assertEquals(D1, new Event.BlobCommitted(D1, 1, List.of(), UPLOAD, AT).key());
+        assertEquals(Event.Topic.REPOSITORIES, new Event.TagDeleted("repo/x", "t", AT).topic());
+        assertEquals("repo/x", new Event.TagDeleted("repo/x", "t", AT).key());
+    }
+
+    @Test
+    void unknownTypeIsAnError() {
+        byte[] bytes = EventCodec.encode(new Event.TagDeleted("r", "t", AT));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("TagRenamed", 1, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode(null, 1, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("", 1, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("tagdeleted", 1, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("Event$TagDeleted", 1, bytes));
+    }
+
+    @Test
+    void futureOrInvalidVersionIsAnError() {
+        byte[] bytes = EventCodec.encode(new Event.TagDeleted("r", "t", AT));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("TagDeleted", EventCodec.VERSION + 1, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("TagDeleted", Integer.MAX_VALUE, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("TagDeleted", 0, bytes));
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("TagDeleted", -1, bytes));
+    }
+
+    @Test
+    void garbageBytesAreAnError() {
+        for (String type : EventCodec.typeNames()) {
+            assertThrows(UnknownEventException.class, () -> EventCodec.decode(type, 1, new byte[] {(byte) 0xde, (byte) 0xad, 0, 1}), type);
+            assertThrows(UnknownEventException.class, () -> EventCodec.decode(type, 1, "{\"repository\":".getBytes(StandardCharsets.UTF_8)), type);
+            assertThrows(UnknownEventException.class, () -> EventCodec.decode(type, 1, "[1,2,3]".getBytes(StandardCharsets.UTF_8)), type);
+            assertThrows(UnknownEventException.class, () -> EventCodec.decode(type, 1, new byte[0]), type);
+            // JSON null is not an event: decode must never hand a consumer null
+            assertThrows(UnknownEventException.class, () -> EventCodec.decode(type, 1, "null".getBytes(StandardCharsets.UTF_8)), type);
+        }
+    }
+
+    @Test
+    void wrongFieldTypesAreAnError() {
+        assertThrows(UnknownEventException.class,
+                () -> EventCodec.decode("TagUpdated", 1, "{\"repository\":\"r\",\"tag\":\"t\",\"digest\":\"d\",\"at\":\"yesterday\"}"
+                        .getBytes(StandardCharsets.UTF_8)));
+        assertThrows(UnknownEventException.class,
+                () -> EventCodec.decode("BlobCommitted", 1, "{\"digest\":\"d\",\"size\":1,\"chunks\":\"notalist\",\"at\":1}"
+                        .getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredForForwardCompatibleAdditions() {
+        byte[] bytes = "{\"repository\":\"r\",\"tag\":\"t\",\"at\":5,\"addedLater\":true}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(new Event.TagDeleted("r", "t", 5), EventCodec.decode("TagDeleted", 1, bytes));
+    }
+}
