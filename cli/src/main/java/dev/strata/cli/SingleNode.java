@@ -34,6 +34,7 @@ public final class SingleNode implements AutoCloseable {
     private GcService gc;
     private Gateway gateway;
     private int port;
+    private String bootstrapServers;
 
     private SingleNode() {}
 
@@ -51,6 +52,7 @@ public final class SingleNode implements AutoCloseable {
     private void boot(ServeConfig c) throws IOException {
         EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"));
         open.push(kafka);
+        bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
         RocksChunkStore chunks = new RocksChunkStore(c.data().resolve("storage"));
@@ -82,6 +84,9 @@ public final class SingleNode implements AutoCloseable {
     }
 
     public int port() { return port; }
+
+    /** The embedded broker's address. */
+    public String bootstrapServers() { return bootstrapServers; }
 
     public UploadServiceImpl uploads() { return uploads; }
 

@@ -28,6 +28,7 @@ public final class RocksChunkStore implements ChunkStore {
 
     private final Options options;
     private final RocksDB db;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
     private final KeyedLocks deleteLocks = new KeyedLocks(64);
@@ -138,6 +139,8 @@ public final class RocksChunkStore implements ChunkStore {
 
     @Override
     public void close() {
+        // idempotent: closing RocksDB's native handles twice crashes the JVM
+        if (!closed.compareAndSet(false, true)) return;
         try {
             db.flushWal(true);
         } catch (RocksDBException ignored) {

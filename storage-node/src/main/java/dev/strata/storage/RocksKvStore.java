@@ -25,6 +25,7 @@ public final class RocksKvStore implements KvStore {
 
     private final Options options;
     private final RocksDB db;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
 
     public RocksKvStore(Path dir) {
@@ -88,6 +89,8 @@ public final class RocksKvStore implements KvStore {
 
     @Override
     public void close() {
+        // idempotent: closing RocksDB's native handles twice crashes the JVM
+        if (!closed.compareAndSet(false, true)) return;
         try {
             db.flushWal(true);
         } catch (RocksDBException ignored) {

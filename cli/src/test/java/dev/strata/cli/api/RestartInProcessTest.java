@@ -54,5 +54,20 @@ class RestartInProcessTest {
             assertEquals(201, rest.statusCode(), () -> new String(rest.body()));
             assertArrayEquals(partial, api.get("/v2/" + repo + "/blobs/" + Digest.sha256(partial)).body());
         }
+        // the projections are only caches of the log: without them, a start rebuilds them by replay
+        deleteTree(dir.resolve("meta"));
+        try (SingleNode node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2))) {
+            Api api = new Api("http://127.0.0.1:" + node.port());
+            assertArrayEquals(manifest, api.get("/v2/" + repo + "/manifests/v1").body());
+            assertArrayEquals(blob, api.get("/v2/" + repo + "/blobs/" + blobDigest).body());
+            assertArrayEquals(partial, api.get("/v2/" + repo + "/blobs/" + Digest.sha256(partial)).body());
+            assertEquals(404, api.get(uploadLocation).statusCode(), "the completed upload stays completed");
+        }
+    }
+
+    private static void deleteTree(Path p) throws java.io.IOException {
+        try (var walk = Files.walk(p)) {
+            for (Path x : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
     }
 }

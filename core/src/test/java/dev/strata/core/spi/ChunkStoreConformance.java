@@ -488,6 +488,15 @@ public abstract class ChunkStoreConformance {
         assertEquals(List.of(), listAll(null));
     }
 
+    // ---- lifecycle
+
+    @Test
+    void closeIsIdempotent() {
+        store.put("c", ByteBuffer.wrap(new byte[] {1}));
+        store.close();
+        store.close(); // must neither throw nor crash the JVM; @AfterEach closes a third time
+    }
+
     // ---- persistence
 
     @Test

@@ -402,6 +402,15 @@ public abstract class KvStoreConformance {
         assertEquals(List.of("d/3"), keys("d/", "d/1"));
     }
 
+    // ---- lifecycle
+
+    @Test
+    void closeIsIdempotent() {
+        put("c", "1");
+        store.close();
+        store.close(); // must neither throw nor crash the JVM; @AfterEach closes a third time
+    }
+
     // ---- persistence
 
     @Test
