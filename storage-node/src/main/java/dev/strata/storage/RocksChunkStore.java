@@ -101,8 +101,9 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public long size(String id) {
         try {
-            byte[] v = db.get(readOptions, key(id));
-            return v == null ? -1 : v.length;
+            // copies at most one byte into the heap; the return value is the whole value's size
+            int n = db.get(readOptions, key(id), new byte[1]);
+            return n == RocksDB.NOT_FOUND ? -1 : n;
         } catch (RocksDBException e) {
             throw new IllegalStateException("chunk stat failed: " + e.getMessage(), e);
         }
@@ -114,7 +115,7 @@ public final class RocksChunkStore implements ChunkStore {
         // check-then-delete under a per-id lock, so that concurrent deletes report true only once
         return deleteLocks.with(id, () -> {
             try {
-                if (db.get(readOptions, k) == null) return false;
+                if (db.get(readOptions, k, new byte[1]) == RocksDB.NOT_FOUND) return false;
                 db.delete(writeOptions, k);
                 return true;
             } catch (RocksDBException e) {
