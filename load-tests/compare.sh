@@ -110,7 +110,7 @@ now_ns() { date +%s%N; }
 ensure_tools() {
   local -A pkg_of=([skopeo]=skopeo [umoci]=umoci [docker-registry]=docker-registry [wrk]=wrk
                    [hey]=hey [jq]=jq [curl]=curl [iperf3]=iperf3 [openssl]=openssl
-                   [setpriv]=util-linux [ss]=iproute2 [timeout]=coreutils)
+                   [setpriv]=util-linux [ss]=iproute2 [timeout]=coreutils [ps]=procps)
   local missing=() t
   for t in "${!pkg_of[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("${pkg_of[$t]}"); done
   [[ ${#missing[@]} == 0 ]] && return 0
@@ -481,13 +481,22 @@ cat "$OUT"
 # ---- machine limits ------------------------------------------------------------------------
 log "measuring machine limits"
 sha_bps=$(openssl speed -mr -bytes 16384 -seconds "$LIMIT_SECS" sha256 2>/dev/null | awk -F: '/^\+F:/{print $4}' | tail -1)
-ip_port=$(free_port)
-iperf3 -s -1 -B 127.0.0.1 -p "$ip_port" >/dev/null 2>&1 </dev/null &
-IPERF_PID=$!
-for _ in $(seq 50); do [[ -n "$(ss -Htln "sport = :$ip_port")" ]] && break; sleep 0.1; done
-tcp_bps=$(timeout 60 iperf3 -c 127.0.0.1 -p "$ip_port" -t "$((LIMIT_SECS + 1))" -J 2>/dev/null \
-          | jq -r '.end.sum_received.bits_per_second // empty' || true)
-kill "$IPERF_PID" 2>/dev/null || true; wait "$IPERF_PID" 2>/dev/null || true
+measure_loopback() { # -> bits/s of one iperf3 stream over 127.0.0.1 (empty on failure)
+  local port spid json try
+  for try in 1 2 3; do
+    port=$(free_port)
+    iperf3 -s -1 -B 127.0.0.1 -p "$port" >"$DATA_BASE/iperf3-server.log" 2>&1 </dev/null &
+    spid=$!
+    for _ in $(seq 50); do [[ -n "$(ss -Htln "sport = :$port")" ]] && break; sleep 0.1; done
+    json=$(timeout 60 iperf3 -c 127.0.0.1 -p "$port" -t "$((LIMIT_SECS + 1))" -J 2>&1 || true)
+    kill "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true
+    if jq -e '.end.sum_received.bits_per_second' <<<"$json" >/dev/null 2>&1; then
+      jq -r '.end.sum_received.bits_per_second' <<<"$json"; return 0
+    fi
+    log "iperf3 attempt $try failed: $(jq -r '.error // empty' <<<"$json" 2>/dev/null || head -c 200 <<<"$json") $(tail -n 2 "$DATA_BASE/iperf3-server.log" | tr '\n' ' ')"
+  done
+}
+tcp_bps=$(measure_loopback)
 dd_out=$(LC_ALL=C dd if=/dev/zero of="$DATA_BASE/dd.bin" bs=1M count="$DD_MIB" conv=fdatasync 2>&1 | tail -1 || true)
 rm -f "$DATA_BASE/dd.bin"
 dd_secs=$(awk -F', ' '{print $(NF-1)}' <<<"$dd_out" | awk '{print $1}')

@@ -15,14 +15,14 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Streams a request body into storage: cuts it into chunks of a fixed size, hashes and stores each
- * chunk on a worker thread (in order, one at a time), and keeps reading the next chunk while a put
- * runs. At most {@link #MAX_IN_FLIGHT} chunks are buffered; beyond that the request is paused, so
- * memory per upload stays bounded whatever the body's size. On failure, every chunk it wrote is
- * deleted.
+ * Streams a request body into storage: cuts it into chunks of a fixed size; each chunk is hashed on
+ * a worker (chunks strictly in order, since the digest runs over the whole body) while it is stored
+ * by another worker, and the next chunk keeps filling meanwhile. At most {@link #MAX_IN_FLIGHT}
+ * chunks are buffered; beyond that the request is paused, so memory per upload stays bounded
+ * whatever the body's size. On failure, every chunk it wrote is deleted once all writes are over.
  */
 final class ChunkedBody {
-    static final int MAX_IN_FLIGHT = 2;
+    static final int MAX_IN_FLIGHT = 3;
 
     /** What was written: the chunks in order and their total length. */
     record Result(List<ChunkRef> chunks, long length) {}
@@ -41,6 +41,9 @@ final class ChunkedBody {
     private int inFlight;
     private boolean ended;
     private boolean failed;
+    /** The last chunk's hashing: each chunk's hash waits for the one before. */
+    private Future<Void> hashTail = Future.succeededFuture();
+    /** Completes when every chunk so far is hashed and stored (or failed). */
     private Future<Void> tail = Future.succeededFuture();
 
     private ChunkedBody(Vertx vertx, HttpServerRequest req, ChunkStore store, MessageDigest digest, int chunkBytes, long maxBytes) {
@@ -72,7 +75,7 @@ final class ChunkedBody {
         req.exceptionHandler(this::fail);
         req.endHandler(v -> {
             ended = true;
-            if (pos > 0) flush();
+            if (pos > 0 && !failed) flush();
             tail.onComplete(ar -> {
                 if (ar.failed()) fail(ar.cause());
                 else if (!failed) done.tryComplete(new Result(List.copyOf(written), total));
@@ -112,15 +115,21 @@ final class ChunkedBody {
         written.add(new ChunkRef(id, length));
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();
-        tail = tail.compose(v -> vertx.executeBlocking(() -> {
+        Future<Void> hashed = hashTail.compose(v -> vertx.executeBlocking(() -> {
             digest.update(data, 0, length);
+            return null;
+        }, false));
+        hashTail = hashed;
+        Future<Void> stored = vertx.executeBlocking(() -> {
             store.put(id, ByteBuffer.wrap(data, 0, length));
             return null;
-        }, false)).andThen(ar -> {
+        }, false);
+        Future<Void> both = Future.join(hashed, stored).andThen(ar -> {
             inFlight--;
             if (ar.failed()) fail(ar.cause());
             else if (!ended && !failed && inFlight < MAX_IN_FLIGHT) req.resume();
         }).mapEmpty();
+        tail = Future.join(tail, both).mapEmpty();
     }
 
     private void fail(Throwable t) {
