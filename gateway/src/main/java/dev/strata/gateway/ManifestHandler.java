@@ -21,6 +21,15 @@ final class ManifestHandler {
     void handle(ApiRequest r) {
         Reference ref = Reference.parse(r.tail());
         HttpMethod m = r.req().method();
+        if (m == HttpMethod.GET || m == HttpMethod.HEAD) {
+            var hot = s.manifests().cachedManifest(r.name(), ref);
+            if (hot.isPresent()) {
+                headers(r.req().response(), hot.get().record());
+                if (m == HttpMethod.HEAD) r.req().response().end();
+                else r.req().response().end(Buffer.buffer(hot.get().bytes()));
+                return;
+            }
+        }
         if (m == HttpMethod.GET) {
             s.blocking(() -> s.manifests().getManifest(r.name(), ref)).onSuccess(st -> {
                 headers(r.req().response(), st.record());

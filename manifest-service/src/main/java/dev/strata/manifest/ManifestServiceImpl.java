@@ -70,7 +70,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         this.timeout = timeout;
         this.maxManifestBytes = maxManifestBytes;
         this.cache = new ManifestCache(cacheBytes);
-        this.projection = new Projection("repositories", log.config(), List.of(Event.Topic.REPOSITORIES), store, ManifestServiceImpl::apply);
+        this.projection = new Projection("repositories", log.config(), List.of(Event.Topic.REPOSITORIES), store,
+                ManifestServiceImpl::apply, e -> cache.changed(e.key()));
     }
 
     public ManifestServiceImpl start() {
@@ -210,14 +211,22 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
 
     @Override
     public Stored getManifest(String repository, Reference reference) {
+        long generation = cache.generation(repository);
         ManifestRecord r = statManifest(repository, reference)
                 .orElseThrow(() -> OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository));
-        byte[] bytes = cache.get(r.digest());
+        byte[] bytes = cache.bytes(r.digest());
         if (bytes == null) {
             bytes = chunks.read(r.chunkId(), 0, (int) r.size());
-            cache.put(r.digest(), bytes);
+            cache.putBytes(r.digest(), bytes);
         }
-        return new Stored(r, bytes);
+        Stored stored = new Stored(r, bytes);
+        cache.putResolved(repository, reference.toString(), generation, stored);
+        return stored;
+    }
+
+    @Override
+    public Optional<Stored> cachedManifest(String repository, Reference reference) {
+        return Optional.ofNullable(cache.resolved(repository, reference.toString()));
     }
 
     @Override

@@ -176,10 +176,21 @@ class ManifestApiTest {
     }
 
     @Test
-    void retaggingMovesTheTag() {
+    void retaggingMovesTheTagAndNoCachedAnswerIsStale() {
         String repo = Api.uniqueRepo("manifests/retag");
-        api.pushImage(repo, "latest", 1);
+        byte[] first = api.pushImage(repo, "latest", 1);
+        // read twice, so the answer is cached in memory
+        assertArrayEquals(first, api.get("/v2/" + repo + "/manifests/latest").body());
+        assertArrayEquals(first, api.get("/v2/" + repo + "/manifests/latest").body());
         byte[] second = api.pushImage(repo, "latest", 1);
         assertArrayEquals(second, api.get("/v2/" + repo + "/manifests/latest").body());
+        assertEquals(Digest.sha256(second).toString(), header(api.head("/v2/" + repo + "/manifests/latest"), "Docker-Content-Digest"));
+        assertEquals(202, api.delete("/v2/" + repo + "/manifests/latest").statusCode());
+        assertError(api.get("/v2/" + repo + "/manifests/latest"), 404, "MANIFEST_UNKNOWN");
+        assertError(api.head("/v2/" + repo + "/manifests/latest"), 404, "MANIFEST_UNKNOWN");
+        String d = Digest.sha256(first).toString();
+        assertArrayEquals(first, api.get("/v2/" + repo + "/manifests/" + d).body());
+        assertEquals(202, api.delete("/v2/" + repo + "/manifests/" + d).statusCode());
+        assertError(api.get("/v2/" + repo + "/manifests/" + d), 404, "MANIFEST_UNKNOWN");
     }
 }

@@ -50,6 +50,7 @@ public final class Projection implements AutoCloseable {
     private final List<Event.Topic> topics;
     private final KvStore store;
     private final Handler handler;
+    private final java.util.function.Consumer<Event> onApplied;
     private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
     private final Object monitor = new Object();
     private final Thread thread;
@@ -59,6 +60,16 @@ public final class Projection implements AutoCloseable {
     private volatile Map<TopicPartition, Long> startEnd = Map.of();
 
     public Projection(String name, LogConfig config, List<Event.Topic> topics, KvStore store, Handler handler) {
+        this(name, config, topics, store, handler, e -> { });
+    }
+
+    /**
+     * @param onApplied called on the projection thread after each event's batch is written, before
+     *                  waiters are woken: the place to invalidate in-memory caches of the store
+     */
+    public Projection(String name, LogConfig config, List<Event.Topic> topics, KvStore store, Handler handler,
+                      java.util.function.Consumer<Event> onApplied) {
+        this.onApplied = onApplied;
         this.name = name;
         this.config = config;
         this.topics = List.copyOf(topics);
@@ -155,6 +166,7 @@ public final class Projection implements AutoCloseable {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     batch.put(offsetKey(tp), Long.toString(r.offset() + 1).getBytes(StandardCharsets.US_ASCII));
                     store.write(batch);
+                    onApplied.accept(e);
                     applied.put(tp, r.offset() + 1);
                 }
                 synchronized (monitor) {

@@ -36,6 +36,15 @@ public interface ManifestService {
     /** MANIFEST_UNKNOWN if the reference does not resolve. */
     Stored getManifest(String repository, Reference reference);
 
+    /**
+     * The manifest if it can be answered from memory, without I/O or blocking; empty when it cannot
+     * (not cached, or changed since). Callers on an event loop try this first. Never stale: a write
+     * acknowledged before the call is reflected.
+     */
+    default Optional<Stored> cachedManifest(String repository, Reference reference) {
+        return Optional.empty();
+    }
+
     /** The manifest's metadata without its bytes (HEAD). */
     Optional<ManifestRecord> statManifest(String repository, Reference reference);
 
