@@ -1,0 +1,89 @@
+package dev.strata.cli.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's first command, for real: {@code bin/strata serve} on the built project. Runs after
+ * {@code package} (failsafe), so the launcher finds its jar and libraries.
+ */
+class LauncherIT {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void serveLogsWherePrintsReadyHonoursJavaOptsAndStopsOnSigterm() throws Exception {
+        int port = freePort();
+        Path data = Files.createTempDirectory(Path.of("target"), "launcher-").toAbsolutePath();
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "serve",
+                "--addr", "127.0.0.1:" + port, "--data", data.toString()).redirectErrorStream(true);
+        pb.environment().put("JAVA_OPTS", "-Xmx192m -XX:+PrintCommandLineFlags");
+        Process p = pb.start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String ready = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            String line;
+            while (ready == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
+                lines.add(line);
+                if (line.contains("ready")) ready = line;
+            }
+            assertTrue(ready != null, () -> "no ready line; output:\n" + String.join("\n", lines));
+            assertTrue(ready.contains("http://127.0.0.1:" + port), "ready line names the address: " + ready);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("-XX:MaxHeapSize=201326592")), "JAVA_OPTS reached the JVM");
+            assertTrue(lines.stream().anyMatch(l -> l.contains("listening on http://127.0.0.1:" + port)), "logs where it listens");
+
+            HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(Files.isDirectory(data.resolve("kafka")) && Files.isDirectory(data.resolve("storage")),
+                    "data under the --data directory");
+
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits on SIGTERM");
+            while ((line = out.readLine()) != null) lines.add(line);
+            assertTrue(lines.stream().anyMatch(l -> l.contains("shutting down")), "clean shutdown path ran");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void unknownCommandsAndBadAddressesFailWithUsage() throws Exception {
+        Process p = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "serve", "--addr", "nonsense")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("--addr must be HOST:PORT"), out);
+        Process q = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "frobnicate").redirectErrorStream(true).start();
+        String out2 = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(q.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, q.exitValue());
+        assertTrue(out2.contains("usage: strata"), out2);
+    }
+}
