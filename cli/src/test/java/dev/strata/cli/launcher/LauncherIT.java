@@ -3,9 +3,7 @@ package dev.strata.cli.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -16,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,20 +35,19 @@ class LauncherIT {
     void serveLogsWherePrintsReadyHonoursJavaOptsAndStopsOnSigterm() throws Exception {
         int port = freePort();
         Path data = Files.createTempDirectory(Path.of("target"), "launcher-").toAbsolutePath();
+        Path log = data.resolve("serve.log");
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "serve",
-                "--addr", "127.0.0.1:" + port, "--data", data.toString()).redirectErrorStream(true);
+                "--addr", "127.0.0.1:" + port, "--data", data.resolve("d").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("JAVA_OPTS", "-Xmx192m -XX:+PrintCommandLineFlags");
         Process p = pb.start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String ready = null;
+        try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            String line;
-            while (ready == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
-                lines.add(line);
-                if (line.contains("ready")) ready = line;
-            }
-            assertTrue(ready != null, () -> "no ready line; output:\n" + String.join("\n", lines));
+            while (System.nanoTime() < deadline && p.isAlive() && !Files.readString(log).contains("ready")) Thread.sleep(200);
+            String out = Files.readString(log);
+            List<String> lines = out.lines().toList();
+            String ready = lines.stream().filter(l -> l.contains("ready")).findFirst().orElse(null);
+            assertTrue(ready != null, () -> "no ready line; output:\n" + out);
             assertTrue(ready.contains("http://127.0.0.1:" + port), "ready line names the address: " + ready);
             assertTrue(lines.stream().anyMatch(l -> l.contains("-XX:MaxHeapSize=201326592")), "JAVA_OPTS reached the JVM");
             assertTrue(lines.stream().anyMatch(l -> l.contains("listening on http://127.0.0.1:" + port)), "logs where it listens");
@@ -60,13 +56,12 @@ class LauncherIT {
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
-            assertTrue(Files.isDirectory(data.resolve("kafka")) && Files.isDirectory(data.resolve("storage")),
+            assertTrue(Files.isDirectory(data.resolve("d/kafka")) && Files.isDirectory(data.resolve("d/storage")),
                     "data under the --data directory");
 
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exits on SIGTERM");
-            while ((line = out.readLine()) != null) lines.add(line);
-            assertTrue(lines.stream().anyMatch(l -> l.contains("shutting down")), "clean shutdown path ran");
+            assertTrue(Files.readString(log).contains("shutting down"), "clean shutdown path ran");
         } finally {
             p.destroyForcibly();
         }
