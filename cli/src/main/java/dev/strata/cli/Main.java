@@ -49,7 +49,15 @@ public final class Main {
             System.exit(2);
             return;
         }
-        SingleNode node = SingleNode.start(config);
+        SingleNode node;
+        try {
+            node = SingleNode.start(config);
+        } catch (Exception e) {
+            System.err.println("strata serve: cannot start: " + e.getMessage());
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("strata: shutting down");

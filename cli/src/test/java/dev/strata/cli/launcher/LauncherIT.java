@@ -81,4 +81,22 @@ class LauncherIT {
         assertEquals(2, q.exitValue());
         assertTrue(out2.contains("usage: strata"), out2);
     }
+
+    @Test
+    void aTakenPortIsAClearErrorAndTheProcessExits() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path data = Files.createTempDirectory(Path.of("target"), "launcher-taken-").toAbsolutePath();
+            Process p = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "serve",
+                    "--addr", "127.0.0.1:" + taken.getLocalPort(), "--data", data.toString())
+                    .redirectErrorStream(true).redirectOutput(data.resolve("out.log").toFile()).start();
+            try {
+                assertTrue(p.waitFor(120, TimeUnit.SECONDS), "exits instead of hanging");
+                assertEquals(1, p.exitValue());
+                String out = Files.readString(data.resolve("out.log"));
+                assertTrue(out.contains("cannot start") && out.contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), out);
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
 }
