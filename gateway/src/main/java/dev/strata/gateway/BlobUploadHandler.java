@@ -25,9 +25,12 @@ final class BlobUploadHandler {
     private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes[ =])?(\\d{1,19})-(\\d{1,19})(?:/\\*|/\\d+)?");
     private final Services s;
     private final UploadHashes hashes = new UploadHashes(100_000);
+    private final ChunkBuffers buffers;
 
     BlobUploadHandler(Services s) {
         this.s = s;
+        // keep up to 64 MiB of chunk arrays for reuse
+        this.buffers = new ChunkBuffers(s.config().chunkBytes(), Math.max(2, (64 << 20) / s.config().chunkBytes()));
     }
 
     void handle(ApiRequest r) {
@@ -124,7 +127,7 @@ final class BlobUploadHandler {
         long limit = s.config().maxBlobBytes() - session.size();
         long declared = Http.contentLength(r.req());
         if (declared > limit) throw OciError.SIZE_INVALID.exception("blob larger than the limit of " + s.config().maxBlobBytes() + " bytes");
-        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), md, s.config().chunkBytes(), limit).compose(res -> {
+        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), buffers, md, s.config().chunkBytes(), limit).compose(res -> {
             if (range != null && res.length() != range[1] - range[0] + 1) {
                 ChunkedBody.discard(s.vertx(), s.chunks(), res.chunks());
                 return Future.failedFuture(OciError.SIZE_INVALID.exception("Content-Range covers " + (range[1] - range[0] + 1)

@@ -30,6 +30,7 @@ final class ChunkedBody {
     private final Vertx vertx;
     private final HttpServerRequest req;
     private final ChunkStore store;
+    private final ChunkBuffers buffers;
     private final MessageDigest digest;
     private final int chunkBytes;
     private final long maxBytes;
@@ -46,10 +47,12 @@ final class ChunkedBody {
     /** Completes when every chunk so far is hashed and stored (or failed). */
     private Future<Void> tail = Future.succeededFuture();
 
-    private ChunkedBody(Vertx vertx, HttpServerRequest req, ChunkStore store, MessageDigest digest, int chunkBytes, long maxBytes) {
+    private ChunkedBody(Vertx vertx, HttpServerRequest req, ChunkStore store, ChunkBuffers buffers, MessageDigest digest,
+                        int chunkBytes, long maxBytes) {
         this.vertx = vertx;
         this.req = req;
         this.store = store;
+        this.buffers = buffers;
         this.digest = digest;
         this.chunkBytes = chunkBytes;
         this.maxBytes = maxBytes;
@@ -59,9 +62,9 @@ final class ChunkedBody {
      * Reads the (paused) request's body to its end. {@code digest} is updated with every byte, in
      * order. Fails with SIZE_INVALID past {@code maxBytes}.
      */
-    static Future<Result> write(Vertx vertx, HttpServerRequest req, ChunkStore store, MessageDigest digest,
-                                int chunkBytes, long maxBytes) {
-        ChunkedBody b = new ChunkedBody(vertx, req, store, digest, chunkBytes, maxBytes);
+    static Future<Result> write(Vertx vertx, HttpServerRequest req, ChunkStore store, ChunkBuffers buffers,
+                                MessageDigest digest, int chunkBytes, long maxBytes) {
+        ChunkedBody b = new ChunkedBody(vertx, req, store, buffers, digest, chunkBytes, maxBytes);
         b.begin();
         return b.done.future();
     }
@@ -95,7 +98,7 @@ final class ChunkedBody {
         int off = 0;
         while (off < len) {
             if (current == null) {
-                current = new byte[chunkBytes];
+                current = buffers.take();
                 pos = 0;
             }
             int n = Math.min(len - off, chunkBytes - pos);
@@ -125,6 +128,7 @@ final class ChunkedBody {
             return null;
         }, false);
         Future<Void> both = Future.join(hashed, stored).andThen(ar -> {
+            buffers.give(data);
             inFlight--;
             if (ar.failed()) fail(ar.cause());
             else if (!ended && !failed && inFlight < MAX_IN_FLIGHT) req.resume();
@@ -135,6 +139,7 @@ final class ChunkedBody {
     private void fail(Throwable t) {
         if (failed) return;
         failed = true;
+        buffers.give(current);
         current = null;
         List<ChunkRef> toDelete = List.copyOf(written);
         tail.onComplete(ar -> discard(vertx, store, toDelete));

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Chunk ids match {@link #ID}; anything else is an {@link IllegalArgumentException}.</li>
  *   <li>{@link #put} stores the buffer's remaining bytes; once it returns, the chunk survives a crash
- *       (kill -9) of the process. Putting the same id with the same bytes again is a no-op.</li>
+ *       (kill -9) of the process. Putting the same id with the same bytes again is a no-op. The
+ *       store does not keep a reference to the buffer: the caller may reuse it once put returns.</li>
  *   <li>{@link #read} with an offset or length outside the chunk is an IllegalArgumentException;
  *       a missing chunk is a {@link ChunkNotFoundException}.</li>
  *   <li>{@link #delete} of a missing chunk returns false.</li>
