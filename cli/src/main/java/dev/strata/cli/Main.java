@@ -9,15 +9,20 @@ public final class Main {
 
     static final String USAGE = """
             usage: strata serve [--addr HOST:PORT] [--data DIR]
+                   strata tag history|restore NAME:TAG ...
               serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
                       --addr  where the gateway listens (default 127.0.0.1:5000)
                       --data  data directory (default ./data)
+              tag     list a tag's history, or point it back (see strata tag --help)
             """;
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             System.out.print(USAGE);
             return;
+        }
+        if (args[0].equals("tag")) {
+            System.exit(TagCommand.run(args, System.out, System.err));
         }
         if (!args[0].equals("serve")) {
             System.err.println("strata: unknown command '" + args[0] + "'");

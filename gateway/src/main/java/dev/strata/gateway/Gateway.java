@@ -32,6 +32,7 @@ public final class Gateway implements AutoCloseable {
     private static final Pattern MANIFESTS = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
     private static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
     private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/([^/]+)");
+    private static final Pattern TAG_HISTORY = Pattern.compile("/strata/v1/repositories/(.+)/tags/([^/]+)/(history|restore)");
 
     private final GatewayConfig config;
     private final Vertx vertx;
@@ -42,6 +43,7 @@ public final class Gateway implements AutoCloseable {
     private final TagsHandler tags;
     private final CatalogHandler catalog;
     private final ReferrersHandler referrers;
+    private final TagHistoryHandler tagHistory;
     private String deployment;
     private int port;
 
@@ -55,6 +57,7 @@ public final class Gateway implements AutoCloseable {
         this.tags = new TagsHandler(services);
         this.catalog = new CatalogHandler(services);
         this.referrers = new ReferrersHandler(services);
+        this.tagHistory = new TagHistoryHandler(services);
     }
 
     /** Binds one server per event loop on the configured address; returns the bound port. */
@@ -128,6 +131,11 @@ public final class Gateway implements AutoCloseable {
         }
         if (path.equals("/v2/_catalog")) {
             catalog.handle(new ApiRequest(req, null, ""));
+            return;
+        }
+        Matcher strata = TAG_HISTORY.matcher(path);
+        if (strata.matches()) {
+            tagHistory.handle(new ApiRequest(req, Names.repository(strata.group(1)), ""), strata.group(2), strata.group(3));
             return;
         }
         if (!path.startsWith("/v2/")) throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));

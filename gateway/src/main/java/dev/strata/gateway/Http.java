@@ -45,6 +45,12 @@ final class Http {
         if (unreadBody) ended.onComplete(x -> req.connection().close());
     }
 
+    /** Who is making the request, for tag history: no authentication yet, so the client's address. */
+    static String actor(HttpServerRequest req) {
+        var a = req.remoteAddress();
+        return "anonymous@" + (a == null ? "unknown" : a.hostAddress());
+    }
+
     static OciException toOci(Throwable t) {
         if (t instanceof OciException o) return o;
         if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) return toOci(t.getCause());

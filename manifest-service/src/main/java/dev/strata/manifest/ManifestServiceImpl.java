@@ -21,6 +21,7 @@ import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.KvStore;
 import dev.strata.core.spi.ManifestRecord;
 import dev.strata.core.spi.ManifestService;
+import dev.strata.core.spi.ManifestService.TagChange;
 import dev.strata.core.spi.Page;
 import dev.strata.core.spi.UploadService;
 import dev.strata.core.util.Json;
@@ -46,6 +47,9 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     static final String MANIFEST = "m/";
     static final String TAG = "t/";
     static final String REFERRER = "f/";
+    /** Tag history: "h/repo|tag|seq" (seq zero-padded) holds one {@link TagChange}; "hn/repo|tag" the next seq. */
+    static final String HISTORY = "h/";
+    static final String HISTORY_NEXT = "hn/";
     /** Separates the repository from the rest of a key; sorts outside every name, tag and digest. */
     static final String SEP = "|";
 
@@ -99,8 +103,11 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
             }
         } else if (event instanceof TagUpdated e) {
             batch.put(TAG + e.repository() + SEP + e.tag(), e.digest().getBytes(StandardCharsets.US_ASCII));
+            history(store, batch, e.repository(), e.tag(), new TagChange(e.digest(), e.at(), e.actor()));
         } else if (event instanceof TagDeleted e) {
+            if (store.get(TAG + e.repository() + SEP + e.tag()) == null) return;
             batch.delete(TAG + e.repository() + SEP + e.tag());
+            history(store, batch, e.repository(), e.tag(), new TagChange(null, e.at(), e.actor()));
         } else if (event instanceof ManifestDeleted e) {
             String key = MANIFEST + e.repository() + SEP + e.digest();
             byte[] v = store.get(key);
@@ -108,13 +115,26 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
             ManifestRecord m = Json.read(v, ManifestRecord.class);
             batch.delete(key);
             if (m.subject() != null) batch.delete(referrerKey(e.repository(), m.subject().digest(), e.digest()));
-            store.scan(TAG + e.repository() + SEP, null, (k, d) -> {
-                if (e.digest().equals(new String(d, StandardCharsets.US_ASCII))) batch.delete(k);
+            String tagPrefix = TAG + e.repository() + SEP;
+            store.scan(tagPrefix, null, (k, d) -> {
+                if (e.digest().equals(new String(d, StandardCharsets.US_ASCII))) {
+                    batch.delete(k);
+                    history(store, batch, e.repository(), k.substring(tagPrefix.length()), new TagChange(null, e.at(), e.actor()));
+                }
                 return true;
             });
         } else {
             throw new IllegalArgumentException("repositories projection cannot apply " + event.getClass().getSimpleName());
         }
+    }
+
+    /** Appends a change to the tag's history (reads and bumps its sequence number). */
+    private static void history(KvStore store, KvStore.Batch batch, String repo, String tag, TagChange change) {
+        String nextKey = HISTORY_NEXT + repo + SEP + tag;
+        byte[] n = store.get(nextKey);
+        long seq = n == null ? 0 : Long.parseLong(new String(n, StandardCharsets.US_ASCII));
+        batch.put(HISTORY + repo + SEP + tag + SEP + String.format("%019d", seq), Json.write(change));
+        batch.put(nextKey, Long.toString(seq + 1).getBytes(StandardCharsets.US_ASCII));
     }
 
     private static String referrerKey(String repo, String subject, String digest) {
@@ -151,7 +171,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     // ---- manifests
 
     @Override
-    public PutResult putManifest(String repository, Reference reference, String contentType, byte[] body) {
+    public PutResult putManifest(String repository, Reference reference, String contentType, byte[] body, String actor) {
         Names.repository(repository);
         if (body.length > maxManifestBytes) {
             throw OciError.MANIFEST_TOO_LARGE.exception("manifest of " + body.length + " bytes exceeds the limit of " + maxManifestBytes);
@@ -175,7 +195,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                     m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
                     m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis()));
             if (!reference.isDigest()) {
-                appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis()));
+                appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis(), actor));
             }
         });
         return new PutResult(digest, m.subject());
@@ -230,19 +250,57 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     }
 
     @Override
-    public void delete(String repository, Reference reference) {
+    public void delete(String repository, Reference reference, String actor) {
         locks.run(repository, () -> {
             if (reference.isDigest()) {
                 if (record(repository, reference.digest()) == null) {
                     throw OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository);
                 }
-                appendAndAwait(new ManifestDeleted(repository, reference.digest().toString(), clock.millis()));
+                appendAndAwait(new ManifestDeleted(repository, reference.digest().toString(), clock.millis(), actor));
             } else {
                 if (store.get(TAG + repository + SEP + reference.tag()) == null) {
                     throw OciError.MANIFEST_UNKNOWN.exception("tag " + reference + " not found in " + repository);
                 }
-                appendAndAwait(new TagDeleted(repository, reference.tag(), clock.millis()));
+                appendAndAwait(new TagDeleted(repository, reference.tag(), clock.millis(), actor));
             }
+        });
+    }
+
+    // ---- tag history
+
+    @Override
+    public List<TagChange> tagHistory(String repository, String tag, int limit) {
+        List<TagChange> out = new ArrayList<>();
+        store.scan(HISTORY + repository + SEP + tag + SEP, null, (k, v) -> {
+            out.add(Json.read(v, TagChange.class));
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    @Override
+    public Digest restoreTag(String repository, String tag, Digest digest, Long at, String actor) {
+        Names.repository(repository);
+        Names.tag(tag);
+        return locks.with(repository, () -> {
+            Digest target = digest;
+            if (target == null) {
+                if (at == null) throw OciError.MANIFEST_INVALID.exception("restore needs a digest or a time");
+                TagChange then = null;
+                for (TagChange c : tagHistory(repository, tag, Integer.MAX_VALUE)) {
+                    if (c.at() <= at) then = c;
+                    else break;
+                }
+                if (then == null || then.digest() == null) {
+                    throw OciError.MANIFEST_UNKNOWN.exception("tag " + tag + " pointed at no manifest at " + java.time.Instant.ofEpochMilli(at));
+                }
+                target = Digest.parse(then.digest());
+            }
+            if (record(repository, target) == null) {
+                throw OciError.MANIFEST_UNKNOWN.exception("manifest " + target + " is no longer in " + repository);
+            }
+            appendAndAwait(new TagUpdated(repository, tag, target.toString(), clock.millis(), actor));
+            return target;
         });
     }
 

@@ -79,18 +79,31 @@ public sealed interface Event permits
         public String key() { return repository; }
     }
 
-    record TagUpdated(String repository, String tag, String digest, long at) implements Event {
+    /** The tag now points at the digest. {@code actor} (may be null) is who did it, for the tag's history. */
+    record TagUpdated(String repository, String tag, String digest, long at, String actor) implements Event {
+        public TagUpdated(String repository, String tag, String digest, long at) {
+            this(repository, tag, digest, at, null);
+        }
+
         public Topic topic() { return Topic.REPOSITORIES; }
         public String key() { return repository; }
     }
 
-    record TagDeleted(String repository, String tag, long at) implements Event {
+    record TagDeleted(String repository, String tag, long at, String actor) implements Event {
+        public TagDeleted(String repository, String tag, long at) {
+            this(repository, tag, at, null);
+        }
+
         public Topic topic() { return Topic.REPOSITORIES; }
         public String key() { return repository; }
     }
 
     /** The manifest is gone from the repository, and so is every tag that pointed at it. */
-    record ManifestDeleted(String repository, String digest, long at) implements Event {
+    record ManifestDeleted(String repository, String digest, long at, String actor) implements Event {
+        public ManifestDeleted(String repository, String digest, long at) {
+            this(repository, digest, at, null);
+        }
+
         public Topic topic() { return Topic.REPOSITORIES; }
         public String key() { return repository; }
     }

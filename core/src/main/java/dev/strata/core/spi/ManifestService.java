@@ -28,7 +28,7 @@ public interface ManifestService {
      * bytes (DIGEST_INVALID); the body must be valid for its media type (MANIFEST_INVALID); every
      * blob and child manifest it references must be in the repository (MANIFEST_BLOB_UNKNOWN).
      */
-    PutResult putManifest(String repository, Reference reference, String contentType, byte[] body);
+    PutResult putManifest(String repository, Reference reference, String contentType, byte[] body, String actor);
 
     /** A stored manifest with its bytes. */
     record Stored(ManifestRecord record, byte[] bytes) {}
@@ -49,7 +49,26 @@ public interface ManifestService {
     Optional<ManifestRecord> statManifest(String repository, Reference reference);
 
     /** Deletes by digest (the manifest and its tags) or by tag (the tag only). */
-    void delete(String repository, Reference reference);
+    void delete(String repository, Reference reference, String actor);
+
+    /**
+     * One change of a tag, oldest first in a history.
+     *
+     * @param digest what the tag pointed at after the change; null when the change removed the tag
+     * @param at     when, in epoch milliseconds
+     * @param actor  who made the change, or null when unknown
+     */
+    record TagChange(String digest, long at, String actor) {}
+
+    /** Every change of the tag, oldest first, at most {@code limit}; empty for a tag never set. */
+    List<TagChange> tagHistory(String repository, String tag, int limit);
+
+    /**
+     * Points the tag back at {@code digest}, or, when digest is null, at what it pointed to at time
+     * {@code at}, as a new change. MANIFEST_UNKNOWN when that manifest is no longer in the repository
+     * or the tag had no manifest then.
+     */
+    Digest restoreTag(String repository, String tag, Digest digest, Long at, String actor);
 
     /** Tags of the repository in lexical order after {@code last}; NAME_UNKNOWN if it has none ever. */
     Page tags(String repository, String last, int n);

@@ -1,0 +1,12 @@
+package dev.strata.cli;
+
+import java.io.PrintStream;
+
+/** Lets tests in other packages run package-private commands. */
+public final class CliAccess {
+    private CliAccess() {}
+
+    public static int tag(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return TagCommand.run(args, out, err);
+    }
+}
