@@ -10,10 +10,12 @@ public final class Main {
     static final String USAGE = """
             usage: strata serve [--addr HOST:PORT] [--data DIR]
                    strata tag history|restore NAME:TAG ...
+                   strata replay --projection index|uploads|gc --into DIR [--data DIR]
               serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
                       --addr  where the gateway listens (default 127.0.0.1:5000)
                       --data  data directory (default ./data)
               tag     list a tag's history, or point it back (see strata tag --help)
+              replay  rebuild a projection from the event log and prove it equals the live one
             """;
 
     public static void main(String[] args) throws Exception {
@@ -23,6 +25,9 @@ public final class Main {
         }
         if (args[0].equals("tag")) {
             System.exit(TagCommand.run(args, System.out, System.err));
+        }
+        if (args[0].equals("replay")) {
+            System.exit(ReplayCommand.run(args, System.out, System.err));
         }
         if (!args[0].equals("serve")) {
             System.err.println("strata: unknown command '" + args[0] + "'");

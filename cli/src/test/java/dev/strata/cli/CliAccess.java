@@ -6,6 +6,10 @@ import java.io.PrintStream;
 public final class CliAccess {
     private CliAccess() {}
 
+    public static int replay(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return ReplayCommand.run(args, out, err);
+    }
+
     public static int tag(String[] args, PrintStream out, PrintStream err) throws Exception {
         return TagCommand.run(args, out, err);
     }

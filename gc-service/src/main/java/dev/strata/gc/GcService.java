@@ -14,6 +14,8 @@ import java.util.List;
  * that garbage collection and quotas will build on; it deletes nothing yet.
  */
 public final class GcService implements AutoCloseable {
+    /** The topics this projection consumes. */
+    public static final List<Event.Topic> TOPICS = List.of(Event.Topic.BLOBS);
     static final String BLOBS = "usage/blobs";
     static final String BYTES = "usage/bytes";
     static final String SEEN = "seen/";
@@ -28,7 +30,7 @@ public final class GcService implements AutoCloseable {
     public GcService(LogConfig log, KvStore store, Duration timeout) {
         this.store = store;
         this.timeout = timeout;
-        this.projection = new Projection("gc", log, List.of(Event.Topic.BLOBS), store, GcService::apply);
+        this.projection = new Projection("gc", log, TOPICS, store, GcService::apply);
     }
 
     public GcService start() {
@@ -38,7 +40,8 @@ public final class GcService implements AutoCloseable {
 
     public Projection projection() { return projection; }
 
-    static void apply(Event event, KvStore store, KvStore.Batch batch) {
+    /** The projection's apply function: also used by replay. */
+    public static void apply(Event event, KvStore store, KvStore.Batch batch) {
         if (event instanceof BlobCommitted e) {
             if (store.get(SEEN + e.digest()) != null) return; // a lost race: the first commit counts
             batch.put(SEEN + e.digest(), new byte[0]);

@@ -42,6 +42,8 @@ import java.util.Optional;
  * answered once applied.
  */
 public final class ManifestServiceImpl implements ManifestService, AutoCloseable {
+    /** The topics this projection consumes. */
+    public static final List<Event.Topic> TOPICS = List.of(Event.Topic.REPOSITORIES);
     static final String REPO = "r/";
     static final String LINK = "l/";
     static final String MANIFEST = "m/";
@@ -74,7 +76,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         this.timeout = timeout;
         this.maxManifestBytes = maxManifestBytes;
         this.cache = new ManifestCache(cacheBytes);
-        this.projection = new Projection("repositories", log.config(), List.of(Event.Topic.REPOSITORIES), store,
+        this.projection = new Projection("repositories", log.config(), TOPICS, store,
                 ManifestServiceImpl::apply, e -> cache.changed(e.key()));
     }
 
@@ -87,7 +89,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
 
     // ---- projection
 
-    static void apply(Event event, KvStore store, KvStore.Batch batch) {
+    /** The projection's apply function: also used by replay. */
+    public static void apply(Event event, KvStore store, KvStore.Batch batch) {
         if (event instanceof BlobLinked e) {
             batch.put(REPO + e.repository(), new byte[0]);
             batch.put(LINK + e.repository() + SEP + e.digest(), new byte[0]);

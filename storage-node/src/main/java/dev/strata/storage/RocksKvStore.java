@@ -28,12 +28,22 @@ public final class RocksKvStore implements KvStore {
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
 
+    /** Opens a store read-only, e.g. the live projection of a running server; writes fail. */
+    public static RocksKvStore openReadOnly(Path dir) {
+        return new RocksKvStore(dir, true);
+    }
+
     public RocksKvStore(Path dir) {
+        this(dir, false);
+    }
+
+    private RocksKvStore(Path dir, boolean readOnly) {
         try {
-            Files.createDirectories(dir);
-            options = new Options().setCreateIfMissing(true)
+            if (readOnly && !Files.isDirectory(dir)) throw new IllegalStateException("no store at " + dir);
+            if (!readOnly) Files.createDirectories(dir);
+            options = new Options().setCreateIfMissing(!readOnly)
                     .setTableFormatConfig(new BlockBasedTableConfig().setFilterPolicy(new BloomFilter(10)));
-            db = RocksDB.open(options, dir.toString());
+            db = readOnly ? RocksDB.openReadOnly(options, dir.toString()) : RocksDB.open(options, dir.toString());
         } catch (RocksDBException | java.io.IOException e) {
             throw new IllegalStateException("cannot open store at " + dir + ": " + e.getMessage(), e);
         }

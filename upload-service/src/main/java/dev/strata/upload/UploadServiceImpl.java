@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
  * caught-up projection, appended, and answered once applied.
  */
 public final class UploadServiceImpl implements UploadService, AutoCloseable {
+    /** The topics this projection consumes. */
+    public static final List<Event.Topic> TOPICS = List.of(Event.Topic.UPLOADS, Event.Topic.BLOBS);
     private static final Logger LOG = LoggerFactory.getLogger(UploadServiceImpl.class);
     static final String SESSION = "u/";
     static final String BLOB = "b/";
@@ -57,7 +59,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         this.chunks = chunks;
         this.clock = clock;
         this.timeout = timeout;
-        this.projection = new Projection("uploads", log.config(), List.of(Event.Topic.UPLOADS, Event.Topic.BLOBS), store, UploadServiceImpl::apply);
+        this.projection = new Projection("uploads", log.config(), TOPICS, store, UploadServiceImpl::apply);
     }
 
     /** Starts the projection and waits until it has applied the whole log. */
@@ -70,7 +72,8 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
 
     // ---- projection
 
-    static void apply(Event event, KvStore store, KvStore.Batch batch) {
+    /** The projection's apply function: also used by replay. */
+    public static void apply(Event event, KvStore store, KvStore.Batch batch) {
         if (event instanceof UploadStarted e) {
             batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(e.uploadId(), e.repository(), 0, List.of(), e.at(), e.at())));
         } else if (event instanceof UploadChunksAppended e) {

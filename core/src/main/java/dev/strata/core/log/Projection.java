@@ -149,6 +149,32 @@ public final class Projection implements AutoCloseable {
         return v == null ? 0L : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
     }
 
+    /**
+     * Decodes one record and applies it, with the offset it reflects, in one atomic batch. The one
+     * definition of "apply", shared by live projections and {@link Replay}.
+     */
+    static Event applyRecord(ConsumerRecord<String, byte[]> r, KvStore store, Handler handler) {
+        Event e = EventCodec.decode(header(r, EventCodec.TYPE_HEADER), Integer.parseInt(orZero(header(r, EventCodec.VERSION_HEADER))), r.value());
+        KvStore.Batch batch = new KvStore.Batch();
+        handler.apply(e, store, batch);
+        batch.put(offsetKey(new TopicPartition(r.topic(), r.partition())), Long.toString(r.offset() + 1).getBytes(StandardCharsets.US_ASCII));
+        store.write(batch);
+        return e;
+    }
+
+    /** The offsets a store reflects: topic-partition to next offset to apply. */
+    public static Map<TopicPartition, Long> storedOffsets(KvStore store) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        store.scan(OFFSET_PREFIX, null, (k, v) -> {
+            String tp = k.substring(OFFSET_PREFIX.length());
+            int slash = tp.lastIndexOf('/');
+            out.put(new TopicPartition(tp.substring(0, slash), Integer.parseInt(tp.substring(slash + 1))),
+                    Long.parseLong(new String(v, StandardCharsets.US_ASCII)));
+            return true;
+        });
+        return out;
+    }
+
     private static String offsetKey(TopicPartition tp) {
         return OFFSET_PREFIX + tp.topic() + "/" + tp.partition();
     }
@@ -160,14 +186,9 @@ public final class Projection implements AutoCloseable {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) continue;
                 for (ConsumerRecord<String, byte[]> r : records) {
-                    Event e = EventCodec.decode(header(r, EventCodec.TYPE_HEADER), Integer.parseInt(orZero(header(r, EventCodec.VERSION_HEADER))), r.value());
-                    KvStore.Batch batch = new KvStore.Batch();
-                    handler.apply(e, store, batch);
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    batch.put(offsetKey(tp), Long.toString(r.offset() + 1).getBytes(StandardCharsets.US_ASCII));
-                    store.write(batch);
+                    Event e = applyRecord(r, store, handler);
                     onApplied.accept(e);
-                    applied.put(tp, r.offset() + 1);
+                    applied.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
                 }
                 synchronized (monitor) {
                     monitor.notifyAll();
