@@ -11,11 +11,13 @@ public final class Main {
             usage: strata serve [--addr HOST:PORT] [--data DIR]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
+                   strata gc [--dry-run] [--registry HOST:PORT]
               serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
                       --addr  where the gateway listens (default 127.0.0.1:5000)
                       --data  data directory (default ./data)
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
+              gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
             """;
 
     public static void main(String[] args) throws Exception {
@@ -25,6 +27,9 @@ public final class Main {
         }
         if (args[0].equals("tag")) {
             System.exit(TagCommand.run(args, System.out, System.err));
+        }
+        if (args[0].equals("gc")) {
+            System.exit(GcCommand.run(args, System.out, System.err));
         }
         if (args[0].equals("replay")) {
             System.exit(ReplayCommand.run(args, System.out, System.err));

@@ -4,6 +4,7 @@ import dev.strata.core.log.EventLog;
 import dev.strata.core.log.LogConfig;
 import dev.strata.gateway.Gateway;
 import dev.strata.gateway.GatewayConfig;
+import dev.strata.gc.GcConfig;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksChunkStore;
@@ -27,11 +28,14 @@ import org.slf4j.LoggerFactory;
 public final class SingleNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SingleNode.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** A manifest PUT must append within this long of validating its references (the GC fence's bound). */
+    private static final Duration VALIDATION_WINDOW = Duration.ofSeconds(30);
 
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
     private UploadServiceImpl uploads;
     private ManifestServiceImpl manifests;
     private GcService gc;
+    private RocksChunkStore chunks;
     private Gateway gateway;
     private int port;
     private String bootstrapServers;
@@ -39,9 +43,13 @@ public final class SingleNode implements AutoCloseable {
     private SingleNode() {}
 
     public static SingleNode start(ServeConfig config) throws IOException {
+        return start(config, GcConfig.defaults());
+    }
+
+    public static SingleNode start(ServeConfig config, GcConfig gcConfig) throws IOException {
         SingleNode n = new SingleNode();
         try {
-            n.boot(config);
+            n.boot(config, gcConfig);
             return n;
         } catch (RuntimeException | IOException e) {
             n.close();
@@ -49,13 +57,13 @@ public final class SingleNode implements AutoCloseable {
         }
     }
 
-    private void boot(ServeConfig c) throws IOException {
+    private void boot(ServeConfig c, GcConfig gcConfig) throws IOException {
         EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"));
         open.push(kafka);
         bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
-        RocksChunkStore chunks = new RocksChunkStore(c.data().resolve("storage"));
+        chunks = new RocksChunkStore(c.data().resolve("storage"));
         open.push(chunks);
         RocksKvStore uploadsKv = new RocksKvStore(c.data().resolve("meta/uploads"));
         open.push(uploadsKv);
@@ -69,16 +77,19 @@ public final class SingleNode implements AutoCloseable {
         uploads = new UploadServiceImpl(events, uploadsKv, chunks, clock, TIMEOUT);
         open.push(uploads);
         uploads.start();
-        manifests = new ManifestServiceImpl(events, manifestsKv, chunks, uploads, clock, TIMEOUT, 4 << 20, 64L << 20);
+        manifests = new ManifestServiceImpl(events, manifestsKv, chunks, uploads, clock, TIMEOUT, 4 << 20, 64L << 20,
+                VALIDATION_WINDOW);
         open.push(manifests);
         manifests.start();
-        gc = new GcService(log, gcKv, TIMEOUT);
+        gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::awaitInFlightValidations,
+                p -> uploads.projection().await(p, TIMEOUT));
         open.push(gc);
         gc.start();
         GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
         gateway = new Gateway(gw, vertx, uploads, manifests, chunks);
+        gateway.garbageCollector(gc);
         open.push(gateway);
         port = gateway.start();
     }
@@ -93,6 +104,9 @@ public final class SingleNode implements AutoCloseable {
     public ManifestServiceImpl manifests() { return manifests; }
 
     public GcService gc() { return gc; }
+
+    /** The storage node's chunk store. */
+    public dev.strata.core.spi.ChunkStore chunks() { return chunks; }
 
     @Override
     public synchronized void close() {

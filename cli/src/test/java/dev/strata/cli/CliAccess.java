@@ -10,6 +10,10 @@ public final class CliAccess {
         return ReplayCommand.run(args, out, err);
     }
 
+    public static int gc(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return GcCommand.run(args, out, err);
+    }
+
     public static int tag(String[] args, PrintStream out, PrintStream err) throws Exception {
         return TagCommand.run(args, out, err);
     }

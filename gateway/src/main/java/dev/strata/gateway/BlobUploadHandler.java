@@ -57,13 +57,13 @@ final class BlobUploadHandler {
         if (mount != null && from != null) {
             Digest d = Digest.parse(mount);
             Names.repository(from);
-            s.blocking(() -> {
+            s.blocking(() -> s.manifests().fenced(() -> {
                 if (s.manifests().isBlobLinked(from, d) && s.uploads().blob(d).isPresent()) {
                     s.manifests().linkBlob(r.name(), d);
                     return true;
                 }
                 return false;
-            }).onSuccess(mounted -> {
+            })).onSuccess(mounted -> {
                 if (mounted) created(r, d);
                 else startSession(r);
             }).onFailure(t -> Http.fail(req, t));
@@ -148,11 +148,11 @@ final class BlobUploadHandler {
             }).transform(ar -> Future.failedFuture(OciError.DIGEST_INVALID.exception(
                     "uploaded content does not match digest " + expected)));
         }
-        return s.blocking(() -> {
+        return s.blocking(() -> s.manifests().fenced(() -> {
             BlobRecord blob = s.uploads().commit(session.uploadId(), session.size(), body.chunks(), expected);
             s.manifests().linkBlob(r.name(), expected);
             return blob;
-        }).onFailure(t -> {
+        })).onFailure(t -> {
             if (!(t instanceof dev.strata.core.oci.OciException o) || o.error() == OciError.BLOB_UPLOAD_RANGE_INVALID) {
                 ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
             }

@@ -32,6 +32,7 @@ public final class Gateway implements AutoCloseable {
     private static final Pattern MANIFESTS = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
     private static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
     private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/([^/]+)");
+    private static final String GC_PATH = "/strata/v1/gc";
     private static final Pattern TAG_HISTORY = Pattern.compile("/strata/v1/repositories/(.+)/tags/([^/]+)/(history|restore)");
 
     private final GatewayConfig config;
@@ -45,6 +46,7 @@ public final class Gateway implements AutoCloseable {
     private final ReferrersHandler referrers;
     private final TagHistoryHandler tagHistory;
     private String deployment;
+    private volatile dev.strata.core.spi.GarbageCollector gc;
     private int port;
 
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
@@ -96,6 +98,11 @@ public final class Gateway implements AutoCloseable {
 
     public int port() { return port; }
 
+    /** Enables {@code POST /strata/v1/gc[?dry-run=true]}: a GC pass on demand. */
+    public void garbageCollector(dev.strata.core.spi.GarbageCollector gc) {
+        this.gc = gc;
+    }
+
     private static int freePort(String host) {
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
             return ss.getLocalPort();
@@ -133,6 +140,10 @@ public final class Gateway implements AutoCloseable {
             catalog.handle(new ApiRequest(req, null, ""));
             return;
         }
+        if (path.equals(GC_PATH) && gc != null) {
+            collect(req);
+            return;
+        }
         Matcher strata = TAG_HISTORY.matcher(path);
         if (strata.matches()) {
             tagHistory.handle(new ApiRequest(req, Names.repository(strata.group(1)), ""), strata.group(2), strata.group(3));
@@ -146,6 +157,20 @@ public final class Gateway implements AutoCloseable {
         else if ((m = MANIFESTS.matcher(path)).matches()) manifests.handle(api(req, m, m.group(2)));
         else if ((m = REFERRERS.matcher(path)).matches()) referrers.handle(api(req, m, m.group(2)));
         else throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
+    }
+
+    private void collect(HttpServerRequest req) {
+        if (req.method() != HttpMethod.POST) throw OciError.UNSUPPORTED.exception("POST to run a GC pass");
+        boolean dryRun = "true".equals(req.getParam("dry-run"));
+        services.blocking(() -> gc.collect(dryRun)).onSuccess(list -> {
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("dryRun", dryRun);
+            body.put("blobs", list.size());
+            body.put("bytes", list.stream().mapToLong(dev.strata.core.spi.GarbageCollector.Collected::size).sum());
+            body.put("collected", list);
+            Http.json(req.response(), 200, "application/json", body);
+        }).onFailure(t -> Http.fail(req, t));
+        req.resume();
     }
 
     private static ApiRequest api(HttpServerRequest req, Matcher m, String tail) {

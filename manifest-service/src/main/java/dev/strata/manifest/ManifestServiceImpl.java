@@ -62,12 +62,16 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     private final Clock clock;
     private final Duration timeout;
     private final int maxManifestBytes;
+    private final Duration validationWindow;
+    /** Held (shared) by every manifest PUT from validation until its events are applied; see {@link #awaitInFlightValidations}. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock validations = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Projection projection;
     private final KeyedLocks locks = new KeyedLocks(256);
     private final ManifestCache cache;
 
     public ManifestServiceImpl(EventLog log, KvStore store, ChunkStore chunks, UploadService uploads, Clock clock,
-                               Duration timeout, int maxManifestBytes, long cacheBytes) {
+                               Duration timeout, int maxManifestBytes, long cacheBytes, Duration validationWindow) {
+        this.validationWindow = validationWindow;
         this.log = log;
         this.store = store;
         this.chunks = chunks;
@@ -181,27 +185,59 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         }
         Digest digest = digestOf(reference, body);
         Manifest m = ManifestParser.parse(contentType, body);
-        for (Digest b : m.blobs()) {
-            if (!isBlobLinked(repository, b) || uploads.blob(b).isEmpty()) {
-                throw OciError.MANIFEST_BLOB_UNKNOWN.exception("blob " + b + " is not in repository " + repository);
+        validations.readLock().lock();
+        try {
+            // GC fences on this: a manifest validated before a blob's deletion was scheduled must be
+            // appended within the window, or not at all (see GcService)
+            long validatedAt = clock.millis();
+            for (Digest b : m.blobs()) {
+                if (!isBlobLinked(repository, b) || uploads.blob(b).isEmpty()) {
+                    throw OciError.MANIFEST_BLOB_UNKNOWN.exception("blob " + b + " is not in repository " + repository);
+                }
             }
+            for (Digest c : m.manifests()) {
+                if (record(repository, c) == null) {
+                    throw OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest " + c + " is not in repository " + repository);
+                }
+            }
+            String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
+            if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
+            locks.run(repository, () -> {
+                if (clock.millis() - validatedAt > validationWindow.toMillis()) {
+                    throw OciError.UNAVAILABLE.exception("manifest validation took longer than " + validationWindow.toMillis()
+                            + " ms; retry the push");
+                }
+                appendAndAwait(new ManifestPushed(repository, digest.toString(), m.mediaType(), body.length, chunkId,
+                        m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
+                        m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis()));
+                if (!reference.isDigest()) {
+                    appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis(), actor));
+                }
+            });
+        } finally {
+            validations.readLock().unlock();
         }
-        for (Digest c : m.manifests()) {
-            if (record(repository, c) == null) {
-                throw OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest " + c + " is not in repository " + repository);
-            }
-        }
-        String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
-        if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
-        locks.run(repository, () -> {
-            appendAndAwait(new ManifestPushed(repository, digest.toString(), m.mediaType(), body.length, chunkId,
-                    m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
-                    m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis()));
-            if (!reference.isDigest()) {
-                appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis(), actor));
-            }
-        });
         return new PutResult(digest, m.subject());
+    }
+
+    /**
+     * Returns once every manifest PUT that was validating when this was called has appended and
+     * applied its events (or failed). GC calls it after scheduling a blob's deletion: any PUT that
+     * saw the blob before that is then visible in the projection, and any later one sees it absent.
+     */
+    @Override
+    public <T> T fenced(java.util.function.Supplier<T> work) {
+        validations.readLock().lock();
+        try {
+            return work.get();
+        } finally {
+            validations.readLock().unlock();
+        }
+    }
+
+    public void awaitInFlightValidations() {
+        validations.writeLock().lock();
+        validations.writeLock().unlock();
     }
 
     private static Digest digestOf(Reference reference, byte[] body) {

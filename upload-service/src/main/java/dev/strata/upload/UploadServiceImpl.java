@@ -44,6 +44,8 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     static final String BLOB = "b/";
     /** Marks an upload whose chunks a committed blob owns: they must never be deleted with the session. */
     static final String COMMITTED_UPLOAD = "cu/";
+    /** Marks a blob whose deletion is scheduled: it reads as absent. */
+    static final String DELETING = "bd/";
 
     private final EventLog log;
     private final KvStore store;
@@ -91,9 +93,22 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         } else if (event instanceof UploadCancelled e) {
             batch.delete(SESSION + e.uploadId());
         } else if (event instanceof BlobCommitted e) {
-            if (store.get(BLOB + e.digest()) == null) {
+            // the first commit wins, except over a blob being deleted: a new push brings it back
+            if (store.get(BLOB + e.digest()) == null || store.get(DELETING + e.digest()) != null) {
                 batch.put(BLOB + e.digest(), Json.write(new BlobRecord(e.digest(), e.size(), e.chunks())));
+                batch.delete(DELETING + e.digest());
                 if (e.uploadId() != null) batch.put(COMMITTED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
+            }
+        } else if (event instanceof Event.BlobDeletionScheduled e) {
+            BlobRecord b = read(store, BLOB + e.digest(), BlobRecord.class);
+            if (b != null && sameChunks(b.chunks(), e.chunks())) batch.put(DELETING + e.digest(), new byte[0]);
+        } else if (event instanceof Event.BlobDeletionCancelled e) {
+            batch.delete(DELETING + e.digest());
+        } else if (event instanceof Event.BlobDeleted e) {
+            BlobRecord b = read(store, BLOB + e.digest(), BlobRecord.class);
+            if (b != null && sameChunks(b.chunks(), e.chunks())) {
+                batch.delete(BLOB + e.digest());
+                batch.delete(DELETING + e.digest());
             }
         } else {
             throw new IllegalArgumentException("uploads projection cannot apply " + event.getClass().getSimpleName());
@@ -103,6 +118,10 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     private static <T> T read(KvStore store, String key, Class<T> c) {
         byte[] v = store.get(key);
         return v == null ? null : Json.read(v, c);
+    }
+
+    static boolean sameChunks(List<ChunkRef> a, List<ChunkRef> b) {
+        return a.stream().map(ChunkRef::id).toList().equals(b.stream().map(ChunkRef::id).toList());
     }
 
     static long total(List<ChunkRef> cs) {
@@ -159,14 +178,17 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             if (s.size() != offset) throw rangeInvalid(s, offset);
             List<ChunkRef> all = new ArrayList<>(s.chunks());
             all.addAll(lastChunks);
-            Optional<BlobRecord> existing = blob(digest);
-            if (existing.isEmpty()) {
+            Optional<BlobRecord> stored = blob(digest);
+            // absent, or deleted by GC meanwhile (it reads absent from the moment a deletion is
+            // scheduled): commit this upload's own chunks, which brings the blob back
+            for (int attempt = 0; stored.isEmpty() && attempt < 3; attempt++) {
                 appendAndAwait(new BlobCommitted(digest.toString(), total(all), List.copyOf(all), uploadId, clock.millis()));
+                stored = blob(digest);
             }
+            BlobRecord blob = stored.orElseThrow(() -> OciError.UNAVAILABLE.exception("blob commit not applied"));
             appendAndAwait(new UploadCompleted(uploadId, digest.toString(), clock.millis()));
-            BlobRecord stored = blob(digest).orElseThrow(() -> OciError.UNAVAILABLE.exception("blob commit not applied"));
-            deleteUnowned(all, stored);
-            return stored;
+            deleteUnowned(all, blob);
+            return blob;
         });
     }
 
@@ -200,6 +222,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
 
     @Override
     public Optional<BlobRecord> blob(Digest digest) {
+        if (store.get(DELETING + digest) != null) return Optional.empty();
         return Optional.ofNullable(read(store, BLOB + digest, BlobRecord.class));
     }
 

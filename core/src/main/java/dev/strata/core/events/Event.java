@@ -8,7 +8,7 @@ package dev.strata.core.events;
  */
 public sealed interface Event permits
         Event.UploadStarted, Event.UploadChunksAppended, Event.UploadCompleted, Event.UploadCancelled,
-        Event.BlobCommitted,
+        Event.BlobCommitted, Event.BlobDeletionScheduled, Event.BlobDeletionCancelled, Event.BlobDeleted,
         Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
         Event.ManifestDeleted {
 
@@ -51,6 +51,28 @@ public sealed interface Event permits
 
     /** A blob's bytes are complete and verified: these chunks, in order, hold them. */
     record BlobCommitted(String digest, long size, java.util.List<ChunkRef> chunks, String uploadId, long at) implements Event {
+        public Topic topic() { return Topic.BLOBS; }
+        public String key() { return digest; }
+    }
+
+    /**
+     * Garbage collection will delete these chunks of the blob: from now on the blob reads as absent
+     * (HEAD, mount and manifest validation), unless the deletion is cancelled or the blob is
+     * committed again.
+     */
+    record BlobDeletionScheduled(String digest, java.util.List<ChunkRef> chunks, long at) implements Event {
+        public Topic topic() { return Topic.BLOBS; }
+        public String key() { return digest; }
+    }
+
+    /** A reference arrived while the deletion was pending: the blob is live again. */
+    record BlobDeletionCancelled(String digest, String reason, long at) implements Event {
+        public Topic topic() { return Topic.BLOBS; }
+        public String key() { return digest; }
+    }
+
+    /** The chunks are deleted from storage. A blob committed again since then (other chunks) stays. */
+    record BlobDeleted(String digest, java.util.List<ChunkRef> chunks, long size, long at) implements Event {
         public Topic topic() { return Topic.BLOBS; }
         public String key() { return digest; }
     }

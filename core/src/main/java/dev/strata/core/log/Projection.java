@@ -139,6 +139,20 @@ public final class Projection implements AutoCloseable {
         }
     }
 
+    /**
+     * The current end of every partition this projection consumes (a short-lived consumer: the
+     * projection's own belongs to its thread). Await {@code end - 1} to have applied all of it.
+     */
+    public Map<TopicPartition, Long> endOffsets(Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "strata-end-offsets-" + name);
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            return c.endOffsets(applied.keySet(), timeout);
+        }
+    }
+
     /** Offsets applied so far: next offset to apply, per partition. */
     public Map<TopicPartition, Long> appliedOffsets() { return Map.copyOf(applied); }
 

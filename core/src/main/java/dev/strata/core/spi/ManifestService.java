@@ -12,6 +12,16 @@ import java.util.Optional;
  * {@link dev.strata.core.oci.OciException}s.
  */
 public interface ManifestService {
+    /**
+     * Runs {@code work} that checks that blobs are present and then references or links them
+     * (a blob upload's commit and link, a mount), inside the fence that garbage collection waits
+     * on after scheduling a deletion: GC then sees the reference or link, or the work sees the blob
+     * as absent. Manifest PUTs are fenced the same way.
+     */
+    default <T> T fenced(java.util.function.Supplier<T> work) {
+        return work.get();
+    }
+
     /** Makes a committed blob readable through {@code repository}. Idempotent. */
     void linkBlob(String repository, Digest digest);
 

@@ -45,9 +45,12 @@ class EventCodecTest {
                         new Descriptor("application/vnd.oci.image.index.v1+json", D3, 987, "application/vnd.example+type",
                                 Map.of("k", "v")),
                         "application/vnd.example.sbom.v1+json", annotations, AT + 7),
-                new Event.TagUpdated("team-a/app", "v1.2.3", D2, AT + 8),
-                new Event.TagDeleted("team-a/app", "v1.2.3", AT + 9),
-                new Event.ManifestDeleted("team-a/app", D2, AT + 10));
+                new Event.TagUpdated("team-a/app", "v1.2.3", D2, AT + 8, "alice"),
+                new Event.TagDeleted("team-a/app", "v1.2.3", AT + 9, "bob@10.0.0.1"),
+                new Event.ManifestDeleted("team-a/app", D2, AT + 10, null),
+                new Event.BlobDeletionScheduled(D1, List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20)), AT + 11),
+                new Event.BlobDeletionCancelled(D1, "referenced by team-a/app@" + D2, AT + 12),
+                new Event.BlobDeleted(D1, List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20)), 4 << 20, AT + 13));
     }
 
     static Event roundTrip(Event e) {

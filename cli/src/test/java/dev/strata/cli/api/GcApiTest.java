@@ -1,0 +1,254 @@
+package dev.strata.cli.api;
+
+import static dev.strata.cli.api.Api.assertError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.cli.ServeConfig;
+import dev.strata.cli.SingleNode;
+import dev.strata.core.oci.Digest;
+import dev.strata.gc.GcConfig;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Garbage collection of unreferenced blobs on a real node, with a 1 s grace period. */
+class GcApiTest {
+    private static final long GRACE_MS = 1000;
+    private static SingleNode node;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "gc-").toAbsolutePath();
+        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
+                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000));
+        api = new Api("http://127.0.0.1:" + node.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static JsonNode gc(boolean dryRun) {
+        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
+        assertEquals(200, r.statusCode(), () -> new String(r.body()));
+        return Api.json(r);
+    }
+
+    private static Set<String> digests(JsonNode report) {
+        Set<String> out = new HashSet<>();
+        report.path("collected").forEach(c -> out.add(c.path("digest").asText()));
+        return out;
+    }
+
+    private static void pastGrace() throws InterruptedException {
+        Thread.sleep(GRACE_MS + 200);
+    }
+
+    @Test
+    void anUnreferencedBlobIsCollectedOnlyAfterTheGracePeriod() throws Exception {
+        String repo = "gc/orphan";
+        byte[] data = Api.random(5 * 1024 * 1024);
+        String d = api.pushBlob(repo, data);
+        var chunkIds = node.uploads().blob(Digest.parse(d)).orElseThrow().chunks();
+        assertTrue(!digests(gc(false)).contains(d), "not within the grace period");
+        assertEquals(200, api.head("/v2/" + repo + "/blobs/" + d).statusCode());
+
+        pastGrace();
+        assertTrue(digests(gc(true)).contains(d), "the dry run lists it");
+        assertEquals(200, api.head("/v2/" + repo + "/blobs/" + d).statusCode(), "a dry run deletes nothing");
+        long bytesBefore = node.gc().usage().bytes();
+        JsonNode report = gc(false);
+        assertTrue(digests(report).contains(d));
+        assertError(api.head("/v2/" + repo + "/blobs/" + d), 404, "BLOB_UNKNOWN");
+        for (var c : chunkIds) assertEquals(-1, node.chunks().size(c.id()), "chunk " + c.id() + " is deleted");
+        assertTrue(node.gc().usage().bytes() <= bytesBefore - data.length, "usage drops by the blob's size");
+
+        // and it can be pushed again
+        assertEquals(d, api.pushBlob(repo, data));
+        assertArrayEquals(data, api.get("/v2/" + repo + "/blobs/" + d).body());
+    }
+
+    @Test
+    void referencedBlobsStayUntilTheirLastManifestIsDeleted() throws Exception {
+        String a = "gc/shared-a";
+        String b = "gc/shared-b";
+        byte[] layer = Api.random(70_000);
+        String layerDigest = api.pushBlob(a, layer);
+        api.pushBlob(b, layer);
+        byte[] ma = manifestWith(a, layerDigest, layer.length);
+        byte[] mb = manifestWith(b, layerDigest, layer.length);
+        pastGrace();
+        assertTrue(!digests(gc(false)).contains(layerDigest), "referenced by two manifests");
+
+        assertEquals(202, api.delete("/v2/" + a + "/manifests/" + Digest.sha256(ma)).statusCode());
+        pastGrace();
+        assertTrue(!digests(gc(false)).contains(layerDigest), "still referenced from " + b);
+        assertEquals(200, api.get("/v2/" + b + "/blobs/" + layerDigest).statusCode());
+
+        assertEquals(202, api.delete("/v2/" + b + "/manifests/" + Digest.sha256(mb)).statusCode());
+        assertTrue(!digests(gc(false)).contains(layerDigest), "grace starts at the last manifest's deletion");
+        pastGrace();
+        assertTrue(digests(gc(false)).contains(layerDigest));
+        assertError(api.head("/v2/" + b + "/blobs/" + layerDigest), 404, "BLOB_UNKNOWN");
+    }
+
+    /** Pushes a config and a manifest over the given layer (already pushed) under tag "t". */
+    private static byte[] manifestWith(String repo, String layerDigest, long size) {
+        byte[] config = ("{\"n\":\"" + repo + System.nanoTime() + "\"}").getBytes();
+        var m = Api.JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", Api.OCI_MANIFEST);
+        m.set("config", Api.descriptor("application/vnd.oci.image.config.v1+json", api.pushBlob(repo, config), config.length));
+        m.putArray("layers").add(Api.descriptor("application/vnd.oci.image.layer.v1.tar", layerDigest, size));
+        byte[] body = Api.bytes(m);
+        HttpResponse<byte[]> r = api.putManifest(repo, "t", Api.OCI_MANIFEST, body);
+        assertEquals(201, r.statusCode(), () -> new String(r.body()));
+        return body;
+    }
+
+    @Test
+    void cliDryRunListsAndRunCollects() throws Exception {
+        String d = api.pushBlob("gc/cli", Api.random(500));
+        pastGrace();
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        String registry = api.base.substring("http://".length());
+        assertEquals(0, dev.strata.cli.CliAccess.gc(new String[] {"gc", "--dry-run", "--registry", registry},
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)), err::toString);
+        assertTrue(out.toString().contains(d) && out.toString().contains("would collect"), out::toString);
+        assertEquals(200, api.head("/v2/gc/cli/blobs/" + d).statusCode());
+        out.reset();
+        assertEquals(0, dev.strata.cli.CliAccess.gc(new String[] {"gc", "--registry", registry},
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)), err::toString);
+        assertTrue(out.toString().contains("collected"), out::toString);
+        assertEquals(404, api.head("/v2/gc/cli/blobs/" + d).statusCode());
+    }
+
+    @Test
+    void aLinkRestartsTheGracePeriod() throws Exception {
+        byte[] data = Api.random(1000);
+        String d = api.pushBlob("gc/link-a", data);
+        pastGrace();
+        // a mount into another repository uses the blob: not collected right after
+        HttpResponse<byte[]> mount = api.send("POST", "/v2/gc/link-b/blobs/uploads/?mount=" + d + "&from=gc/link-a", null);
+        assertEquals(201, mount.statusCode());
+        assertTrue(!digests(gc(false)).contains(d));
+        assertEquals(200, api.head("/v2/gc/link-b/blobs/" + d).statusCode());
+    }
+
+    /**
+     * Several clients push images that share layers, delete tags and manifests and push deleted
+     * layers again, while GC passes run back to back. Afterwards every tag resolves and every
+     * blob of every manifest is pullable, and nothing unreferenced outlives the grace period.
+     */
+    @Test
+    void concurrentPushesDeletesAndGcNeverBreakAnAcceptedManifest() throws Exception {
+        List<byte[]> shared = new ArrayList<>();
+        for (int i = 0; i < 4; i++) shared.add(Api.random(20_000 + i));
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong ops = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> clients = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            String repo = "gc/stress-" + c;
+            Thread t = new Thread(() -> {
+                java.util.Random rnd = new java.util.Random();
+                int round = 0;
+                while (System.nanoTime() < deadline) {
+                    round++;
+                    try {
+                        byte[] layer = shared.get(rnd.nextInt(shared.size()));
+                        String ld = api.pushBlob(repo, layer);
+                        byte[] own = Api.random(3000);
+                        String od = api.pushBlob(repo, own);
+                        byte[] config = ("{\"r\":" + round + "}").getBytes();
+                        String cd = api.pushBlob(repo, config);
+                        var m = Api.JSON.createObjectNode();
+                        m.put("schemaVersion", 2);
+                        m.put("mediaType", Api.OCI_MANIFEST);
+                        m.set("config", Api.descriptor("application/vnd.oci.image.config.v1+json", cd, config.length));
+                        m.putArray("layers").add(Api.descriptor("application/vnd.oci.image.layer.v1.tar", ld, layer.length))
+                                .add(Api.descriptor("application/vnd.oci.image.layer.v1.tar", od, own.length));
+                        byte[] body = Api.bytes(m);
+                        HttpResponse<byte[]> put = api.putManifest(repo, "v" + (round % 3), Api.OCI_MANIFEST, body);
+                        ops.addAndGet(4);
+                        if (put.statusCode() != 201) {
+                            // blobs pushed a moment ago are linked, so GC must not take them: none is refused
+                            refused.incrementAndGet();
+                            failures.add("manifest PUT " + put.statusCode() + " " + new String(put.body()));
+                            continue;
+                        }
+                        if (round % 2 == 0) {
+                            api.delete("/v2/" + repo + "/manifests/" + Digest.sha256(body));
+                            ops.incrementAndGet();
+                        }
+                    } catch (AssertionError | RuntimeException e) {
+                        failures.add(repo + ": " + e);
+                    }
+                }
+            });
+            clients.add(t);
+            t.start();
+        }
+        Thread collector = new Thread(() -> {
+            while (System.nanoTime() < deadline) {
+                try {
+                    node.gc().collect(false);
+                    Thread.sleep(100);
+                } catch (Exception e) {
+                    failures.add("gc: " + e);
+                }
+            }
+        });
+        collector.start();
+        for (Thread t : clients) t.join();
+        collector.join();
+        assertEquals(List.of(), failures);
+        assertTrue(ops.get() > 20, "the stress did something: " + ops.get());
+
+        // every tag resolves, and every blob of every tagged manifest is pullable
+        int violations = 0;
+        int checked = 0;
+        for (int c = 0; c < 4; c++) {
+            String repo = "gc/stress-" + c;
+            for (JsonNode tag : Api.json(api.get("/v2/" + repo + "/tags/list")).path("tags")) {
+                HttpResponse<byte[]> m = api.get("/v2/" + repo + "/manifests/" + tag.asText());
+                if (m.statusCode() != 200) {
+                    violations++;
+                    continue;
+                }
+                JsonNode man = Api.json(m);
+                List<String> blobs = new ArrayList<>();
+                blobs.add(man.path("config").path("digest").asText());
+                man.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
+                for (String b : blobs) {
+                    checked++;
+                    if (api.get("/v2/" + repo + "/blobs/" + b).statusCode() != 200) violations++;
+                }
+            }
+        }
+        assertEquals(0, violations, "referenced blobs that are not pullable");
+        assertTrue(checked > 0);
+        System.out.printf("gc stress: %d operations by 4 clients in 20 s, %d manifests refused, %d blobs checked, %d violations, usage now %s%n",
+                ops.get(), refused.get(), checked, violations, node.gc().usage());
+
+        // nothing unreferenced outlives the grace period
+        pastGrace();
+        node.gc().collect(false);
+        assertEquals(List.of(), node.gc().collect(true), "nothing left to collect after a full pass");
+    }
+}
