@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.gc.GcConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -8,13 +9,15 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
               serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
                       --addr  where the gateway listens (default 127.0.0.1:5000)
                       --data  data directory (default ./data)
+                      --gc-grace     how long a blob stays unreferenced before GC takes it (default 1h)
+                      --gc-interval  pause between online GC passes, 0 for none (default 5m)
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
@@ -41,11 +44,17 @@ public final class Main {
         }
         String addr = "127.0.0.1:5000";
         Path data = Path.of("data");
+        String gcGrace = "1h";
+        String gcInterval = "5m";
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if ((a.equals("--addr") || a.equals("--data")) && i + 1 < args.length) {
-                if (a.equals("--addr")) addr = args[++i];
-                else data = Path.of(args[++i]);
+            if ((a.equals("--addr") || a.equals("--data") || a.equals("--gc-grace") || a.equals("--gc-interval")) && i + 1 < args.length) {
+                switch (a) {
+                    case "--addr" -> addr = args[++i];
+                    case "--data" -> data = Path.of(args[++i]);
+                    case "--gc-grace" -> gcGrace = args[++i];
+                    default -> gcInterval = args[++i];
+                }
             } else if (a.startsWith("--addr=")) {
                 addr = a.substring(7);
             } else if (a.startsWith("--data=")) {
@@ -57,8 +66,10 @@ public final class Main {
             }
         }
         ServeConfig config;
+        GcConfig gc;
         try {
             config = ServeConfig.of(addr, data.toAbsolutePath().normalize());
+            gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass());
         } catch (IllegalArgumentException e) {
             System.err.println("strata serve: " + e.getMessage());
             System.exit(2);
@@ -66,7 +77,7 @@ public final class Main {
         }
         SingleNode node;
         try {
-            node = SingleNode.start(config);
+            node = SingleNode.start(config, gc);
         } catch (Exception e) {
             System.err.println("strata serve: cannot start: " + e.getMessage());
             e.printStackTrace();
@@ -83,5 +94,22 @@ public final class Main {
                 + "/v2/ (data in " + config.data() + ")");
         System.out.flush();
         stopped.await();
+    }
+
+    /** Parses 500ms, 30s, 5m, 1h, 2d or 0. */
+    static java.time.Duration duration(String option, String v) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?").matcher(v.trim());
+        if (!m.matches() || (m.group(2) == null && !m.group(1).equals("0"))) {
+            throw new IllegalArgumentException(option + " must be a duration like 30s, 5m, 1h or 0, got " + v);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "s" -> java.time.Duration.ofSeconds(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofDays(n);
+        };
     }
 }
