@@ -69,7 +69,8 @@ public final class Main {
         GcConfig gc;
         try {
             config = ServeConfig.of(addr, data.toAbsolutePath().normalize());
-            gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass());
+            gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass(),
+                    GcConfig.defaults().uploadExpiry());
         } catch (IllegalArgumentException e) {
             System.err.println("strata serve: " + e.getMessage());
             System.exit(2);

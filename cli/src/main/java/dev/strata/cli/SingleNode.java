@@ -82,7 +82,7 @@ public final class SingleNode implements AutoCloseable {
         open.push(manifests);
         manifests.start();
         gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::awaitInFlightValidations,
-                p -> uploads.projection().await(p, TIMEOUT));
+                p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
         open.push(gc);
         gc.start();
         GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port());

@@ -75,6 +75,7 @@ public final class GcService implements GarbageCollector, AutoCloseable {
     private final Duration timeout;
     private final Runnable validationFence;
     private final Consumer<Position> awaitBlobIndex;
+    private final java.util.function.Function<Duration, List<String>> expireUploads;
     private final Projection projection;
     private final Object passLock = new Object();
     private Thread online;
@@ -83,9 +84,12 @@ public final class GcService implements GarbageCollector, AutoCloseable {
     /**
      * @param validationFence returns once in-flight manifest validations have been applied
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
+     * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
-                     Runnable validationFence, Consumer<Position> awaitBlobIndex) {
+                     Runnable validationFence, Consumer<Position> awaitBlobIndex,
+                     java.util.function.Function<Duration, List<String>> expireUploads) {
+        this.expireUploads = expireUploads;
         this.log = log;
         this.store = store;
         this.chunks = chunks;
@@ -223,6 +227,7 @@ public final class GcService implements GarbageCollector, AutoCloseable {
     @Override
     public List<Collected> collect(boolean dryRun) {
         synchronized (passLock) {
+            if (!dryRun) expireUploads.apply(config.uploadExpiry());
             long now = clock.millis();
             List<Collected> due = due(now, config.maxDeletesPerPass());
             if (dryRun || due.isEmpty()) return due;

@@ -221,6 +221,32 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     }
 
     @Override
+    public List<String> expireIdle(Duration idle) {
+        long cutoff = clock.millis() - idle.toMillis();
+        List<String> stale = new ArrayList<>();
+        store.scan(SESSION, null, (k, v) -> {
+            UploadSession s = Json.read(v, UploadSession.class);
+            if (s.updatedAt() < cutoff) stale.add(s.uploadId());
+            return stale.size() < 10_000;
+        });
+        List<String> expired = new ArrayList<>();
+        for (String id : stale) {
+            try {
+                locks.run(id, () -> {
+                    UploadSession s = session(id).orElse(null);
+                    if (s == null || s.updatedAt() >= cutoff) return; // completed or resumed meanwhile
+                    cancel(id, "expired after " + idle.toSeconds() + " s idle");
+                    expired.add(id);
+                });
+            } catch (RuntimeException e) {
+                LOG.warn("could not expire upload {}: {}", id, e.toString());
+            }
+        }
+        if (!expired.isEmpty()) LOG.info("expired {} idle upload sessions", expired.size());
+        return expired;
+    }
+
+    @Override
     public Optional<BlobRecord> blob(Digest digest) {
         if (store.get(DELETING + digest) != null) return Optional.empty();
         return Optional.ofNullable(read(store, BLOB + digest, BlobRecord.class));

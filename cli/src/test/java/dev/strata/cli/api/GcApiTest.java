@@ -32,7 +32,7 @@ class GcApiTest {
     static void start() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target"), "gc-").toAbsolutePath();
         node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000));
+                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofSeconds(3)));
         api = new Api("http://127.0.0.1:" + node.port());
     }
 
@@ -135,6 +135,26 @@ class GcApiTest {
                 new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)), err::toString);
         assertTrue(out.toString().contains("collected"), out::toString);
         assertEquals(404, api.head("/v2/gc/cli/blobs/" + d).statusCode());
+    }
+
+    @Test
+    void idleUploadSessionsExpireWithTheirChunks() throws Exception {
+        HttpResponse<byte[]> start = api.send("POST", "/v2/gc/idle/blobs/uploads/", null);
+        String loc = start.headers().firstValue("Location").orElseThrow();
+        byte[] part = Api.random(5000);
+        assertEquals(202, api.send("PATCH", loc, part, "Content-Range", "0-4999").statusCode());
+        String id = loc.substring(loc.lastIndexOf('/') + 1);
+        var chunk = node.uploads().session(id).orElseThrow().chunks().get(0);
+        HttpResponse<byte[]> fresh = api.send("POST", "/v2/gc/idle/blobs/uploads/", null);
+        gc(false);
+        assertEquals(204, api.get(loc).statusCode(), "not idle long enough yet");
+        Thread.sleep(3200);
+        // keep the second session alive
+        assertEquals(202, api.send("PATCH", fresh.headers().firstValue("Location").orElseThrow(), Api.random(10)).statusCode());
+        gc(false);
+        assertError(api.get(loc), 404, "BLOB_UPLOAD_UNKNOWN");
+        assertEquals(-1, node.chunks().size(chunk.id()), "the expired session's chunk is deleted");
+        assertEquals(204, api.get(fresh.headers().firstValue("Location").orElseThrow()).statusCode(), "an active session stays");
     }
 
     @Test

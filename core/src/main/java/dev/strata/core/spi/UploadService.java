@@ -33,6 +33,12 @@ public interface UploadService {
     /** Cancels the session; BLOB_UPLOAD_UNKNOWN if it is not live. */
     void cancel(String uploadId, String reason);
 
+    /**
+     * Cancels every session that has not changed for {@code idle} (its chunks are deleted).
+     * Returns the ids of the sessions expired.
+     */
+    List<String> expireIdle(java.time.Duration idle);
+
     /** The committed blob, if stored. */
     Optional<BlobRecord> blob(Digest digest);
 }
