@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Streams a request body into storage: cuts it into chunks of a fixed size; each chunk is hashed on
@@ -114,7 +113,7 @@ final class ChunkedBody {
         int length = pos;
         current = null;
         pos = 0;
-        String id = "c-" + UUID.randomUUID().toString().replace("-", "");
+        String id = ChunkStore.newUploadChunkId(System.currentTimeMillis());
         written.add(new ChunkRef(id, length));
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();

@@ -40,6 +40,26 @@ public interface ChunkStore extends AutoCloseable {
     @Override
     void close();
 
+    /**
+     * A new id for an upload chunk: {@code c-<epoch millis, hex>-<random>}. The time lets garbage
+     * collection tell a chunk still being written (young) from one orphaned by a crash.
+     */
+    static String newUploadChunkId(long nowMillis) {
+        return "c-" + Long.toHexString(nowMillis) + "-" + java.util.UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** The creation time of an id made by {@link #newUploadChunkId}, or -1 for any other id. */
+    static long uploadChunkTime(String id) {
+        if (!id.startsWith("c-")) return -1;
+        int dash = id.indexOf('-', 2);
+        if (dash < 0 || dash - 2 > 12) return -1;
+        try {
+            return Long.parseLong(id.substring(2, dash), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     static String checkId(String id) {
         if (id == null || !ID.matcher(id).matches()) throw new IllegalArgumentException("invalid chunk id: " + id);
         return id;
