@@ -13,6 +13,7 @@ public final class Main {
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
+                   strata quota set|get|remove NAMESPACE [SIZE] [--registry HOST:PORT]
               serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
                       --addr  where the gateway listens (default 127.0.0.1:5000)
                       --data  data directory (default ./data)
@@ -21,6 +22,7 @@ public final class Main {
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
+              quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
             """;
 
     public static void main(String[] args) throws Exception {
@@ -30,6 +32,9 @@ public final class Main {
         }
         if (args[0].equals("tag")) {
             System.exit(TagCommand.run(args, System.out, System.err));
+        }
+        if (args[0].equals("quota")) {
+            System.exit(QuotaCommand.run(args, System.out, System.err));
         }
         if (args[0].equals("gc")) {
             System.exit(GcCommand.run(args, System.out, System.err));

@@ -90,6 +90,8 @@ public final class SingleNode implements AutoCloseable {
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
         gateway = new Gateway(gw, vertx, uploads, manifests, chunks);
         gateway.garbageCollector(gc);
+        gateway.quotas(gc);
+        manifests.quotas(gc);
         open.push(gateway);
         port = gateway.start();
     }

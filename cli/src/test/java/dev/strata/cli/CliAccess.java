@@ -14,6 +14,14 @@ public final class CliAccess {
         return GcCommand.run(args, out, err);
     }
 
+    public static int quota(String[] args, PrintStream out, PrintStream err) throws Exception {
+        return QuotaCommand.run(args, out, err);
+    }
+
+    public static long parseSize(String s) {
+        return QuotaCommand.parseSize(s);
+    }
+
     public static int tag(String[] args, PrintStream out, PrintStream err) throws Exception {
         return TagCommand.run(args, out, err);
     }

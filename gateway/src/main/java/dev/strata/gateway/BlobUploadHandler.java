@@ -58,7 +58,9 @@ final class BlobUploadHandler {
             Digest d = Digest.parse(mount);
             Names.repository(from);
             s.blocking(() -> s.manifests().fenced(() -> {
-                if (s.manifests().isBlobLinked(from, d) && s.uploads().blob(d).isPresent()) {
+                var blob = s.uploads().blob(d);
+                if (s.manifests().isBlobLinked(from, d) && blob.isPresent()) {
+                    s.checkQuota(r.name(), java.util.Map.of(d, blob.get().size()));
                     s.manifests().linkBlob(r.name(), d);
                     return true;
                 }
@@ -149,6 +151,14 @@ final class BlobUploadHandler {
                     "uploaded content does not match digest " + expected)));
         }
         return s.blocking(() -> s.manifests().fenced(() -> {
+            try {
+                s.checkQuota(r.name(), java.util.Map.of(expected, session.size() + body.length()));
+            } catch (dev.strata.core.oci.OciException denied) {
+                // refused: nothing of this upload stays, nothing is counted
+                ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
+                s.uploads().cancel(session.uploadId(), "quota exceeded");
+                throw denied;
+            }
             BlobRecord blob = s.uploads().commit(session.uploadId(), session.size(), body.chunks(), expected);
             s.manifests().linkBlob(r.name(), expected);
             return blob;

@@ -33,6 +33,7 @@ public final class Gateway implements AutoCloseable {
     private static final Pattern TAGS = Pattern.compile("/v2/(.+)/tags/list");
     private static final Pattern REFERRERS = Pattern.compile("/v2/(.+)/referrers/([^/]+)");
     private static final String GC_PATH = "/strata/v1/gc";
+    private static final String QUOTAS_PATH = "/strata/v1/quotas/";
     private static final Pattern TAG_HISTORY = Pattern.compile("/strata/v1/repositories/(.+)/tags/([^/]+)/(history|restore)");
 
     private final GatewayConfig config;
@@ -52,7 +53,7 @@ public final class Gateway implements AutoCloseable {
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
         this.config = config;
         this.vertx = vertx;
-        this.services = new Services(vertx, uploadService, manifestService, chunks, config);
+        this.services = new Services(vertx, uploadService, manifestService, chunks, config, new java.util.concurrent.atomic.AtomicReference<>());
         this.blobs = new BlobHandler(services);
         this.uploads = new BlobUploadHandler(services);
         this.manifests = new ManifestHandler(services);
@@ -97,6 +98,11 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int port() { return port; }
+
+    /** Enforces quotas on blob commits and mounts, and enables {@code /strata/v1/quotas/<namespace>}. */
+    public void quotas(dev.strata.core.spi.Quotas quotas) {
+        services.quotas().set(quotas);
+    }
 
     /** Enables {@code POST /strata/v1/gc[?dry-run=true]}: a GC pass on demand. */
     public void garbageCollector(dev.strata.core.spi.GarbageCollector gc) {
@@ -144,6 +150,10 @@ public final class Gateway implements AutoCloseable {
             collect(req);
             return;
         }
+        if (path.startsWith(QUOTAS_PATH) && services.quotas().get() != null) {
+            quota(req, path.substring(QUOTAS_PATH.length()));
+            return;
+        }
         Matcher strata = TAG_HISTORY.matcher(path);
         if (strata.matches()) {
             tagHistory.handle(new ApiRequest(req, Names.repository(strata.group(1)), ""), strata.group(2), strata.group(3));
@@ -157,6 +167,42 @@ public final class Gateway implements AutoCloseable {
         else if ((m = MANIFESTS.matcher(path)).matches()) manifests.handle(api(req, m, m.group(2)));
         else if ((m = REFERRERS.matcher(path)).matches()) referrers.handle(api(req, m, m.group(2)));
         else throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
+    }
+
+    /** GET (quota and usage), PUT ?bytes=N (set), DELETE (remove) of a namespace's quota. */
+    private void quota(HttpServerRequest req, String namespace) {
+        dev.strata.core.spi.Quotas q = services.quotas().get();
+        Names.repository(namespace);
+        if (namespace.indexOf('/') >= 0) throw OciError.NAME_INVALID.exception("a namespace has no '/': " + namespace);
+        HttpMethod m = req.method();
+        long bytes;
+        if (m == HttpMethod.GET) {
+            bytes = Long.MIN_VALUE;
+        } else if (m == HttpMethod.PUT) {
+            String b = req.getParam("bytes");
+            try {
+                bytes = Long.parseLong(b == null ? "" : b);
+            } catch (NumberFormatException e) {
+                throw OciError.SIZE_INVALID.exception("PUT needs ?bytes=N, a whole number of bytes");
+            }
+            if (bytes < 0) throw OciError.SIZE_INVALID.exception("a quota is a non-negative number of bytes");
+        } else if (m == HttpMethod.DELETE) {
+            bytes = -1;
+        } else {
+            throw OciError.UNSUPPORTED.exception(m + " is not supported on quotas");
+        }
+        long set = bytes;
+        services.blocking(() -> {
+            if (set != Long.MIN_VALUE) q.set(namespace, set, Http.actor(req));
+            return q.quota(namespace);
+        }).onSuccess(quota -> {
+            java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
+            body.put("namespace", quota.namespace());
+            body.put("quota", quota.limit() < 0 ? null : quota.limit());
+            body.put("usage", quota.usage());
+            Http.json(req.response(), 200, "application/json", body);
+        }).onFailure(t -> Http.fail(req, t));
+        req.resume();
     }
 
     private void collect(HttpServerRequest req) {

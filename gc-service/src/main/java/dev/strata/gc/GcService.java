@@ -14,6 +14,7 @@ import dev.strata.core.log.Position;
 import dev.strata.core.log.Projection;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.GarbageCollector;
+import dev.strata.core.spi.Quotas;
 import dev.strata.core.spi.KvStore;
 import dev.strata.core.util.Json;
 import java.nio.charset.StandardCharsets;
@@ -43,28 +44,48 @@ import org.slf4j.LoggerFactory;
  * So no accepted manifest ever points to a deleted blob, and a push that races a deletion either
  * restores the blob (a new commit) or gets MANIFEST_BLOB_UNKNOWN and pushes the blob again.
  */
-public final class GcService implements GarbageCollector, AutoCloseable {
+public final class GcService implements GarbageCollector, Quotas, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GcService.class);
     /** The topics this projection consumes. */
     public static final List<Event.Topic> TOPICS = List.of(Event.Topic.BLOBS, Event.Topic.REPOSITORIES);
     static final String BLOBS = "usage/blobs";
     static final String BYTES = "usage/bytes";
-    /** "b/digest" → {@link Blob}: every stored blob. */
+    /** "b/digest" → {@link Blob}: every stored blob (blobs topic). */
     static final String BLOB = "b/";
+    /** "d/digest": a deletion is scheduled (blobs topic). */
+    static final String DELETING = "d/";
+    /** "del/digest" → epoch millis of its last deletion (blobs topic). */
+    static final String DELETED_AT = "del/";
     /** "rc/digest" → number of (repository, manifest) pairs that reference the blob. */
     static final String REFS = "rc/";
-    /** "c/digest" → epoch millis since which the blob is unreferenced: a candidate. */
+    /** "c/digest": stored and referenced by no manifest — a GC candidate (derived, kept in step). */
     static final String CANDIDATE = "c/";
+    /** "use/digest" → epoch millis of the latest link (push or mount) of the blob anywhere. */
+    static final String USED_AT = "use/";
+    /** "free/digest" → epoch millis of the latest manifest deletion that dropped a reference to it. */
+    static final String FREED_AT = "free/";
     /** "m/repo|digest" → the blobs a manifest in a repository references. */
     static final String MANIFEST = "m/";
-    /** "d/digest": a deletion is scheduled. */
-    static final String DELETING = "d/";
+    /** "h/namespace|digest" → {@link Holding}: how the namespace holds the digest, and what it counts. */
+    static final String HOLD = "h/";
+    /** "hn/digest|namespace": reverse index of holdings, to recount when the blob comes or goes. */
+    static final String HELD_IN = "hn/";
+    /** "u/namespace" → bytes the namespace holds; "q/namespace" → its quota in bytes. */
+    static final String USAGE = "u/";
+    static final String QUOTA = "q/";
+
+    /**
+     * A namespace's holding of one digest: the repositories that link it as a blob (with the time
+     * of their latest link), how many manifests with that digest it has, and the bytes it counts
+     * now. A link older than the blob's last deletion is stale and counts nothing.
+     */
+    record Holding(java.util.Map<String, Long> links, long manifests, long manifestSize, long counted) {}
 
     /** Totals over every stored blob. */
     public record Usage(long blobs, long bytes) {}
 
     /** A stored blob as the GC sees it. */
-    record Blob(long size, List<ChunkRef> chunks) {}
+    record Blob(long size, List<ChunkRef> chunks, long committedAt) {}
 
 
     private final EventLog log;
@@ -115,60 +136,134 @@ public final class GcService implements GarbageCollector, AutoCloseable {
 
     // ---- projection
 
-    /** The projection's apply function: also used by replay. */
+    /**
+     * The projection's apply function: also used by replay. It consumes two topics whose relative
+     * order is not fixed (a replay may interleave them differently from the live run), so every
+     * derived value is a function of per-key state — counts, maxima, sets — never of the order in
+     * which the two topics' events arrive.
+     */
     public static void apply(Event event, KvStore store, KvStore.Batch batch) {
         if (event instanceof BlobCommitted e) {
-            boolean stored = store.get(BLOB + e.digest()) != null;
-            boolean deleting = store.get(DELETING + e.digest()) != null;
-            if (stored && !deleting) return; // a lost race: the first commit counts
-            batch.put(BLOB + e.digest(), Json.write(new Blob(e.size(), e.chunks())));
+            byte[] old = read(store, batch, BLOB + e.digest());
+            boolean deleting = read(store, batch, DELETING + e.digest()) != null;
+            if (old != null && !deleting) return; // a lost race: the first commit counts
+            batch.put(BLOB + e.digest(), Json.write(new Blob(e.size(), e.chunks(), e.at())));
             batch.delete(DELETING + e.digest());
-            if (!stored) {
+            if (old == null) {
                 add(store, batch, BLOBS, 1);
                 add(store, batch, BYTES, e.size());
             }
-            if (number(store, REFS + e.digest()) == 0) batch.put(CANDIDATE + e.digest(), millis(e.at()));
-        } else if (event instanceof BlobLinked e) {
-            // a push or mount uses the blob now: its grace period starts again
-            if (store.get(CANDIDATE + e.digest()) != null) batch.put(CANDIDATE + e.digest(), millis(e.at()));
-        } else if (event instanceof ManifestPushed e) {
-            String key = MANIFEST + e.repository() + "|" + e.digest();
-            if (store.get(key) != null) return;
-            batch.put(key, Json.write(e.blobs()));
-            for (String b : distinct(e.blobs())) {
-                batch.put(REFS + b, Long.toString(number(store, REFS + b) + 1).getBytes(StandardCharsets.US_ASCII));
-                batch.delete(CANDIDATE + b);
-            }
-        } else if (event instanceof ManifestDeleted e) {
-            String key = MANIFEST + e.repository() + "|" + e.digest();
-            byte[] v = store.get(key);
-            if (v == null) return;
-            batch.delete(key);
-            for (String b : distinct(List.of(Json.read(v, String[].class)))) {
-                long n = number(store, REFS + b) - 1;
-                if (n <= 0) {
-                    batch.delete(REFS + b);
-                    if (store.get(BLOB + b) != null) batch.put(CANDIDATE + b, millis(e.at()));
-                } else {
-                    batch.put(REFS + b, Long.toString(n).getBytes(StandardCharsets.US_ASCII));
-                }
-            }
+            candidate(store, batch, e.digest());
+            recountEverywhere(store, batch, e.digest());
         } else if (event instanceof BlobDeletionScheduled e) {
-            batch.put(DELETING + e.digest(), new byte[0]);
+            if (read(store, batch, BLOB + e.digest()) != null) batch.put(DELETING + e.digest(), new byte[0]);
         } else if (event instanceof BlobDeletionCancelled e) {
             batch.delete(DELETING + e.digest());
         } else if (event instanceof BlobDeleted e) {
-            byte[] v = store.get(BLOB + e.digest());
+            byte[] v = read(store, batch, BLOB + e.digest());
             if (v == null) return;
             Blob b = Json.read(v, Blob.class);
             if (!ids(b.chunks()).equals(ids(e.chunks()))) return; // committed again meanwhile: it stays
             batch.delete(BLOB + e.digest());
             batch.delete(DELETING + e.digest());
-            batch.delete(CANDIDATE + e.digest());
+            max(store, batch, DELETED_AT + e.digest(), e.at());
             add(store, batch, BLOBS, -1);
             add(store, batch, BYTES, -b.size());
+            candidate(store, batch, e.digest());
+            recountEverywhere(store, batch, e.digest());
+        } else if (event instanceof BlobLinked e) {
+            max(store, batch, USED_AT + e.digest(), e.at());
+            String ns = Quotas.namespace(e.repository());
+            Holding h = holding(store, batch, ns, e.digest());
+            java.util.Map<String, Long> links = new java.util.TreeMap<>(h.links());
+            links.merge(e.repository(), e.at(), Math::max);
+            recount(store, batch, ns, e.digest(), new Holding(links, h.manifests(), h.manifestSize(), h.counted()));
+        } else if (event instanceof Event.BlobUnlinked e) {
+            String ns = Quotas.namespace(e.repository());
+            Holding h = holding(store, batch, ns, e.digest());
+            if (!h.links().containsKey(e.repository())) return;
+            java.util.Map<String, Long> links = new java.util.TreeMap<>(h.links());
+            links.remove(e.repository());
+            recount(store, batch, ns, e.digest(), new Holding(links, h.manifests(), h.manifestSize(), h.counted()));
+        } else if (event instanceof ManifestPushed e) {
+            String key = MANIFEST + e.repository() + "|" + e.digest();
+            if (read(store, batch, key) != null) return;
+            batch.put(key, Json.write(e.blobs()));
+            for (String b : distinct(e.blobs())) {
+                add(store, batch, REFS + b, 1);
+                candidate(store, batch, b);
+            }
+            String ns = Quotas.namespace(e.repository());
+            Holding h = holding(store, batch, ns, e.digest());
+            recount(store, batch, ns, e.digest(), new Holding(h.links(), h.manifests() + 1, e.size(), h.counted()));
+        } else if (event instanceof ManifestDeleted e) {
+            String key = MANIFEST + e.repository() + "|" + e.digest();
+            byte[] v = read(store, batch, key);
+            if (v == null) return;
+            batch.delete(key);
+            for (String b : distinct(List.of(Json.read(v, String[].class)))) {
+                add(store, batch, REFS + b, -1);
+                max(store, batch, FREED_AT + b, e.at());
+                candidate(store, batch, b);
+            }
+            String ns = Quotas.namespace(e.repository());
+            Holding h = holding(store, batch, ns, e.digest());
+            recount(store, batch, ns, e.digest(), new Holding(h.links(), h.manifests() - 1, h.manifestSize(), h.counted()));
+        } else if (event instanceof Event.QuotaSet e) {
+            if (e.bytes() < 0) batch.delete(QUOTA + e.namespace());
+            else batch.put(QUOTA + e.namespace(), Long.toString(e.bytes()).getBytes(StandardCharsets.US_ASCII));
         }
-        // other events (uploads, tags, links removed) change nothing here
+        // other events (uploads, tags) change nothing here
+    }
+
+    /** Keeps the candidate marker in step: a stored blob that no manifest references. */
+    private static void candidate(KvStore store, KvStore.Batch batch, String digest) {
+        boolean stored = read(store, batch, BLOB + digest) != null;
+        if (stored && number(store, batch, REFS + digest) <= 0) batch.put(CANDIDATE + digest, new byte[0]);
+        else batch.delete(CANDIDATE + digest);
+    }
+
+    private static Holding holding(KvStore store, KvStore.Batch batch, String ns, String digest) {
+        byte[] v = read(store, batch, HOLD + ns + "|" + digest);
+        return v == null ? new Holding(java.util.Map.of(), 0, 0, 0) : Json.read(v, Holding.class);
+    }
+
+    /** Stores the holding with what it counts now, and moves the namespace's usage by the difference. */
+    private static void recount(KvStore store, KvStore.Batch batch, String ns, String digest, Holding h) {
+        long deletedAt = number(store, batch, DELETED_AT + digest);
+        byte[] blob = read(store, batch, BLOB + digest);
+        boolean linked = h.links().values().stream().anyMatch(at -> at > deletedAt);
+        long counted = (blob != null && linked ? Json.read(blob, Blob.class).size() : 0) + (h.manifests() > 0 ? h.manifestSize() : 0);
+        String key = HOLD + ns + "|" + digest;
+        if (h.links().isEmpty() && h.manifests() <= 0) {
+            batch.delete(key);
+            batch.delete(HELD_IN + digest + "|" + ns);
+        } else {
+            batch.put(key, Json.write(new Holding(h.links(), h.manifests(), h.manifestSize(), counted)));
+            batch.put(HELD_IN + digest + "|" + ns, new byte[0]);
+        }
+        if (counted != h.counted()) add(store, batch, USAGE + ns, counted - h.counted());
+    }
+
+    /** The blob came or went: every namespace holding it counts again. */
+    private static void recountEverywhere(KvStore store, KvStore.Batch batch, String digest) {
+        List<String> namespaces = new ArrayList<>();
+        String prefix = HELD_IN + digest + "|";
+        store.scan(prefix, null, (k, x) -> namespaces.add(k.substring(prefix.length())));
+        for (String ns : namespaces) recount(store, batch, ns, digest, holding(store, batch, ns, digest));
+    }
+
+    private static void max(KvStore store, KvStore.Batch batch, String key, long at) {
+        if (at > number(store, batch, key)) batch.put(key, millis(at));
+    }
+
+    /** The value of a key as this event's batch leaves it so far. */
+    private static byte[] read(KvStore store, KvStore.Batch batch, String key) {
+        List<KvStore.Batch.Op> ops = batch.ops();
+        for (int i = ops.size() - 1; i >= 0; i--) {
+            if (ops.get(i).key().equals(key)) return ops.get(i).value();
+        }
+        return store.get(key);
     }
 
     private static List<String> distinct(List<String> xs) {
@@ -184,10 +279,12 @@ public final class GcService implements GarbageCollector, AutoCloseable {
     }
 
     private static void add(KvStore store, KvStore.Batch batch, String key, long delta) {
-        byte[] pending = null;
-        for (KvStore.Batch.Op op : batch.ops()) if (op.key().equals(key)) pending = op.value();
-        long base = pending != null ? Long.parseLong(new String(pending, StandardCharsets.US_ASCII)) : number(store, key);
-        batch.put(key, Long.toString(base + delta).getBytes(StandardCharsets.US_ASCII));
+        batch.put(key, Long.toString(number(store, batch, key) + delta).getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static long number(KvStore store, KvStore.Batch batch, String key) {
+        byte[] v = read(store, batch, key);
+        return v == null ? 0 : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
     }
 
     private static long number(KvStore store, String key) {
@@ -200,19 +297,58 @@ public final class GcService implements GarbageCollector, AutoCloseable {
         return new Usage(number(store, BLOBS), number(store, BYTES));
     }
 
+    // ---- quotas
+
+    @Override
+    public Quota quota(String namespace) {
+        projection.awaitLogEnd(timeout); // reads after writes: every push acknowledged before is counted
+        byte[] q = store.get(QUOTA + namespace);
+        return new Quota(namespace, q == null ? -1 : Long.parseLong(new String(q, StandardCharsets.US_ASCII)), number(store, USAGE + namespace));
+    }
+
+    @Override
+    public void set(String namespace, long bytes, String actor) {
+        if (bytes < -1) throw dev.strata.core.oci.OciError.SIZE_INVALID.exception("a quota is -1 (none) or a number of bytes");
+        dev.strata.core.oci.Names.repository(namespace);
+        if (namespace.indexOf('/') >= 0) throw dev.strata.core.oci.OciError.NAME_INVALID.exception("a namespace has no '/'");
+        projection.await(log.append(new Event.QuotaSet(namespace, bytes, clock.millis(), actor)), timeout);
+    }
+
+    @Override
+    public void check(String repository, java.util.Map<dev.strata.core.oci.Digest, Long> additions) {
+        String ns = Quotas.namespace(repository);
+        if (store.get(QUOTA + ns) == null) return; // no quota: no need to catch up
+        Quota q = quota(ns);
+        if (q.limit() < 0) return;
+        long extra = 0;
+        for (var a : additions.entrySet()) {
+            if (store.get(HOLD + ns + "|" + a.getKey()) == null) extra += a.getValue();
+        }
+        if (extra > 0 && q.usage() + extra > q.limit()) {
+            throw dev.strata.core.oci.OciError.DENIED.exception("quota of namespace " + ns + " exceeded: usage " + q.usage()
+                    + " bytes + " + extra + " bytes would pass the quota of " + q.limit() + " bytes");
+        }
+    }
+
     // ---- collection
 
-    /** Candidates past the grace period, oldest first is not guaranteed; at most {@code limit}. */
+    /** Since when the blob is unused: its commit, its latest link, the latest drop of a reference. */
+    private long unusedSince(String digest, Blob b) {
+        return Math.max(b.committedAt(), Math.max(number(store, USED_AT + digest), number(store, FREED_AT + digest)));
+    }
+
+    /** Candidates past the grace period, at most {@code limit}. */
     private List<Collected> due(long now, int limit) {
         List<Collected> out = new ArrayList<>();
         store.scan(CANDIDATE, null, (k, v) -> {
             String digest = k.substring(CANDIDATE.length());
-            long since = Long.parseLong(new String(v, StandardCharsets.US_ASCII));
-            if (since + config.grace().toMillis() <= now && store.get(DELETING + digest) == null) {
-                byte[] b = store.get(BLOB + digest);
-                if (b != null) {
-                    out.add(new Collected(digest, Json.read(b, Blob.class).size(), since,
-                            "unreferenced by any manifest since " + java.time.Instant.ofEpochMilli(since)));
+            byte[] b = store.get(BLOB + digest);
+            if (b != null && store.get(DELETING + digest) == null) {
+                Blob blob = Json.read(b, Blob.class);
+                long since = unusedSince(digest, blob);
+                if (since + config.grace().toMillis() <= now) {
+                    out.add(new Collected(digest, blob.size(), since,
+                            "unreferenced by any manifest and unused since " + java.time.Instant.ofEpochMilli(since)));
                 }
             }
             return out.size() < limit;
@@ -245,14 +381,15 @@ public final class GcService implements GarbageCollector, AutoCloseable {
             }
             // 2. fence: PUTs that saw any of these blobs before the schedule are applied now
             validationFence.run();
-            awaitLogEnd();
+            projection.awaitLogEnd(timeout);
             // 3. re-check and delete, or cancel
             List<Collected> collected = new ArrayList<>();
             for (int i = 0; i < scheduled.size(); i++) {
                 Collected c = scheduled.get(i);
-                byte[] since = store.get(CANDIDATE + c.digest());
-                boolean stillDue = since != null && Long.parseLong(new String(since, StandardCharsets.US_ASCII)) == c.unreferencedSince()
-                        && store.get(DELETING + c.digest()) != null;
+                byte[] blob = store.get(BLOB + c.digest());
+                boolean stillDue = blob != null && store.get(CANDIDATE + c.digest()) != null
+                        && store.get(DELETING + c.digest()) != null
+                        && unusedSince(c.digest(), Json.read(blob, Blob.class)) == c.unreferencedSince();
                 if (!stillDue) {
                     projection.await(log.append(new BlobDeletionCancelled(c.digest(), "referenced or linked again", clock.millis())), timeout);
                     continue;
@@ -272,13 +409,6 @@ public final class GcService implements GarbageCollector, AutoCloseable {
             if (!collected.isEmpty()) LOG.info("gc: collected {} blobs, {} bytes", collected.size(),
                     collected.stream().mapToLong(Collected::size).sum());
             return collected;
-        }
-    }
-
-    /** Waits until this projection has applied everything in the log as of now. */
-    private void awaitLogEnd() {
-        for (var e : projection.endOffsets(timeout).entrySet()) {
-            projection.await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), timeout);
         }
     }
 

@@ -23,6 +23,7 @@ import dev.strata.core.spi.ManifestRecord;
 import dev.strata.core.spi.ManifestService;
 import dev.strata.core.spi.ManifestService.TagChange;
 import dev.strata.core.spi.Page;
+import dev.strata.core.spi.Quotas;
 import dev.strata.core.spi.UploadService;
 import dev.strata.core.util.Json;
 import dev.strata.core.util.KeyedLocks;
@@ -68,6 +69,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     private final Projection projection;
     private final KeyedLocks locks = new KeyedLocks(256);
     private final ManifestCache cache;
+    private volatile Quotas quotas;
 
     public ManifestServiceImpl(EventLog log, KvStore store, ChunkStore chunks, UploadService uploads, Clock clock,
                                Duration timeout, int maxManifestBytes, long cacheBytes, Duration validationWindow) {
@@ -82,6 +84,11 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         this.cache = new ManifestCache(cacheBytes);
         this.projection = new Projection("repositories", log.config(), TOPICS, store,
                 ManifestServiceImpl::apply, e -> cache.changed(e.key()));
+    }
+
+    /** Enforces storage quotas on manifest PUTs from now on. */
+    public void quotas(Quotas quotas) {
+        this.quotas = quotas;
     }
 
     public ManifestServiceImpl start() {
@@ -130,6 +137,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 }
                 return true;
             });
+        } else if (event instanceof Event.QuotaSet) {
+            return; // quotas are the gc-service's
         } else {
             throw new IllegalArgumentException("repositories projection cannot apply " + event.getClass().getSimpleName());
         }
@@ -158,7 +167,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     @Override
     public void linkBlob(String repository, Digest digest) {
         Names.repository(repository);
-        if (isBlobLinked(repository, digest)) return;
+        // appended even when linked already: a link is also a use (it restarts GC's grace period,
+        // and after a collection it counts the blob for the namespace's quota again)
         appendAndAwait(new BlobLinked(repository, digest.toString(), clock.millis()));
     }
 
@@ -187,6 +197,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         Manifest m = ManifestParser.parse(contentType, body);
         validations.readLock().lock();
         try {
+            Quotas q = quotas;
+            if (q != null) q.check(repository, java.util.Map.of(digest, (long) body.length));
             // GC fences on this: a manifest validated before a blob's deletion was scheduled must be
             // appended within the window, or not at all (see GcService)
             long validatedAt = clock.millis();

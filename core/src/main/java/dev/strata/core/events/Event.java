@@ -10,7 +10,7 @@ public sealed interface Event permits
         Event.UploadStarted, Event.UploadChunksAppended, Event.UploadCompleted, Event.UploadCancelled,
         Event.BlobCommitted, Event.BlobDeletionScheduled, Event.BlobDeletionCancelled, Event.BlobDeleted,
         Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
-        Event.ManifestDeleted {
+        Event.ManifestDeleted, Event.QuotaSet {
 
     /** The topic this event belongs on. */
     Topic topic();
@@ -128,5 +128,11 @@ public sealed interface Event permits
 
         public Topic topic() { return Topic.REPOSITORIES; }
         public String key() { return repository; }
+    }
+
+    /** The namespace's storage quota in bytes; -1 removes it. Keyed by the namespace. */
+    record QuotaSet(String namespace, long bytes, long at, String actor) implements Event {
+        public Topic topic() { return Topic.REPOSITORIES; }
+        public String key() { return namespace; }
     }
 }

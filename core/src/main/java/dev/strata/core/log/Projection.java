@@ -58,6 +58,7 @@ public final class Projection implements AutoCloseable {
     private volatile boolean running = true;
     private volatile Throwable failure;
     private volatile Map<TopicPartition, Long> startEnd = Map.of();
+    private org.apache.kafka.clients.admin.Admin admin;
 
     public Projection(String name, LogConfig config, List<Event.Topic> topics, KvStore store, Handler handler) {
         this(name, config, topics, store, handler, e -> { });
@@ -140,17 +141,42 @@ public final class Projection implements AutoCloseable {
     }
 
     /**
-     * The current end of every partition this projection consumes (a short-lived consumer: the
-     * projection's own belongs to its thread). Await {@code end - 1} to have applied all of it.
+     * The current end of every partition this projection consumes. Await {@code end - 1} to have
+     * applied all of it. One list-offsets request through a shared admin client.
      */
     public Map<TopicPartition, Long> endOffsets(Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "strata-end-offsets-" + name);
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            return c.endOffsets(applied.keySet(), timeout);
+        org.apache.kafka.clients.admin.Admin a = admin();
+        Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> req = new HashMap<>();
+        for (TopicPartition tp : applied.keySet()) req.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest());
+        try {
+            var res = a.listOffsets(req, new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
+                    .all().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            Map<TopicPartition, Long> out = new HashMap<>();
+            res.forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OciError.UNAVAILABLE.exception("interrupted");
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new OciException(OciError.UNAVAILABLE, "event log unavailable: " + e.getMessage(), e);
         }
+    }
+
+    /** Waits until this projection has applied everything in the log as of now (reads after writes). */
+    public void awaitLogEnd(Duration timeout) {
+        for (var e : endOffsets(timeout).entrySet()) {
+            await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), timeout);
+        }
+    }
+
+    private synchronized org.apache.kafka.clients.admin.Admin admin() {
+        if (admin == null) {
+            Properties p = new Properties();
+            p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+            p.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "strata-offsets-" + name);
+            admin = org.apache.kafka.clients.admin.Admin.create(p);
+        }
+        return admin;
     }
 
     /** Offsets applied so far: next offset to apply, per partition. */
@@ -235,6 +261,10 @@ public final class Projection implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (admin != null) admin.close(Duration.ofSeconds(2));
+            admin = null;
+        }
         running = false;
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) c.wakeup();
