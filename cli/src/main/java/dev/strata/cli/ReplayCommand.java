@@ -28,7 +28,7 @@ import java.util.Properties;
  */
 final class ReplayCommand {
     static final String USAGE = """
-            usage: strata replay --projection index|uploads|gc --into DIR [--data DIR] [--bootstrap HOST:PORT]
+            usage: strata replay --projection index|uploads|gc|quota --into DIR [--data DIR] [--bootstrap HOST:PORT]
               rebuilds the projection from the event log into DIR and compares it with the live one
             """;
 
@@ -39,7 +39,8 @@ final class ReplayCommand {
         return switch (name) {
             case "index" -> new Spec("repositories", ManifestServiceImpl.TOPICS, ManifestServiceImpl::apply);
             case "uploads" -> new Spec("uploads", UploadServiceImpl.TOPICS, UploadServiceImpl::apply);
-            case "gc" -> new Spec("gc", GcService.TOPICS, GcService::apply);
+            // quotas and usage live in the gc projection
+            case "gc", "quota" -> new Spec("gc", GcService.TOPICS, GcService::apply);
             default -> null;
         };
     }

@@ -81,7 +81,7 @@ public final class SingleNode implements AutoCloseable {
                 VALIDATION_WINDOW);
         open.push(manifests);
         manifests.start();
-        gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::awaitInFlightValidations,
+        gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::exclusively,
                 p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
         open.push(gc);
         gc.start();

@@ -34,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * referencing manifest, its last link (a push or mount into a repository). A candidate older than
  * the grace period is collected with the fenced protocol:
  * <ol>
- *   <li>append {@code BlobDeletionScheduled}; once the blob index has applied it, HEAD, mount and
- *       manifest validation see the blob as absent;</li>
- *   <li>wait until every manifest PUT that validated before that has appended and been applied
- *       (the validation fence), and until this projection has caught up;</li>
+ *   <li>inside the fence (no manifest PUT, blob commit, link or mount is checking blobs), catch up,
+ *       check again that the blob is unused, and append {@code BlobDeletionScheduled}; once the
+ *       blob index has applied it, HEAD, mount and manifest validation see the blob as absent;</li>
+ *   <li>catch this projection up with the log;</li>
  *   <li>re-check: still unreferenced and not linked again → delete the chunks, append
  *       {@code BlobDeleted}; otherwise append {@code BlobDeletionCancelled}.</li>
  * </ol>
@@ -94,7 +94,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Clock clock;
     private final GcConfig config;
     private final Duration timeout;
-    private final Runnable validationFence;
+    private final Consumer<Runnable> exclusively;
     private final Consumer<Position> awaitBlobIndex;
     private final java.util.function.Function<Duration, List<String>> expireUploads;
     private final Projection projection;
@@ -103,12 +103,13 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private volatile boolean running = true;
 
     /**
-     * @param validationFence returns once in-flight manifest validations have been applied
+     * @param exclusively     runs a task while no manifest PUT, blob commit, link or mount is checking
+     *                        blobs (the fence; manifest-service)
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
-                     Runnable validationFence, Consumer<Position> awaitBlobIndex,
+                     Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
                      java.util.function.Function<Duration, List<String>> expireUploads) {
         this.expireUploads = expireUploads;
         this.log = log;
@@ -117,7 +118,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.clock = clock;
         this.config = config;
         this.timeout = timeout;
-        this.validationFence = validationFence;
+        this.exclusively = exclusively;
         this.awaitBlobIndex = awaitBlobIndex;
         this.projection = new Projection("gc", log.config(), TOPICS, store, GcService::apply);
     }
@@ -364,23 +365,30 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     public List<Collected> collect(boolean dryRun) {
         synchronized (passLock) {
             if (!dryRun) expireUploads.apply(config.uploadExpiry());
+            projection.awaitLogEnd(timeout);
             long now = clock.millis();
             List<Collected> due = due(now, config.maxDeletesPerPass());
             if (dryRun || due.isEmpty()) return due;
-            // 1. schedule every deletion of this pass
+            // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
+            //    commit, link or mount happens either before (and shows in the projection, which
+            //    catches up first) or after (and sees the blob absent)
             List<Collected> scheduled = new ArrayList<>();
             List<List<ChunkRef>> scheduledChunks = new ArrayList<>();
-            Position last = null;
             for (Collected c : due) {
-                Blob b = Json.read(store.get(BLOB + c.digest()), Blob.class);
-                last = log.append(new BlobDeletionScheduled(c.digest(), b.chunks(), clock.millis()));
-                projection.await(last, timeout);
-                awaitBlobIndex.accept(last);
-                scheduled.add(c);
-                scheduledChunks.add(b.chunks());
+                exclusively.accept(() -> {
+                    projection.awaitLogEnd(timeout);
+                    byte[] v = store.get(BLOB + c.digest());
+                    if (v == null || store.get(CANDIDATE + c.digest()) == null || store.get(DELETING + c.digest()) != null) return;
+                    Blob b = Json.read(v, Blob.class);
+                    if (unusedSince(c.digest(), b) != c.unreferencedSince()) return; // used meanwhile
+                    Position p = log.append(new BlobDeletionScheduled(c.digest(), b.chunks(), clock.millis()));
+                    projection.await(p, timeout);
+                    awaitBlobIndex.accept(p);
+                    scheduled.add(c);
+                    scheduledChunks.add(b.chunks());
+                });
             }
-            // 2. fence: PUTs that saw any of these blobs before the schedule are applied now
-            validationFence.run();
+            // 2. everything that saw these blobs before their schedule is in the log now
             projection.awaitLogEnd(timeout);
             // 3. re-check and delete, or cancel
             List<Collected> collected = new ArrayList<>();

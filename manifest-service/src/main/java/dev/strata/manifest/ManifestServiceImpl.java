@@ -64,7 +64,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     private final Duration timeout;
     private final int maxManifestBytes;
     private final Duration validationWindow;
-    /** Held (shared) by every manifest PUT from validation until its events are applied; see {@link #awaitInFlightValidations}. */
+    /** Held (shared) by fenced work (manifest PUTs, blob commits and links, mounts) from its check until its events are applied; see {@link #exclusively}. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock validations = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Projection projection;
     private final KeyedLocks locks = new KeyedLocks(256);
@@ -233,23 +233,18 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     }
 
     /**
-     * Returns once every manifest PUT that was validating when this was called has appended and
-     * applied its events (or failed). GC calls it after scheduling a blob's deletion: any PUT that
-     * saw the blob before that is then visible in the projection, and any later one sees it absent.
+     * Runs {@code work} while no fenced work ({@link #fenced}: manifest PUTs, blob commits and
+     * links, mounts) is in flight: it waits for those in flight to finish, and holds new ones back
+     * until it is done. GC schedules a deletion this way, so every such check of the blob happens
+     * either before (and its reference or link is in the log) or after (and sees the blob absent).
      */
-    @Override
-    public <T> T fenced(java.util.function.Supplier<T> work) {
-        validations.readLock().lock();
-        try {
-            return work.get();
-        } finally {
-            validations.readLock().unlock();
-        }
-    }
-
-    public void awaitInFlightValidations() {
+    public void exclusively(Runnable work) {
         validations.writeLock().lock();
-        validations.writeLock().unlock();
+        try {
+            work.run();
+        } finally {
+            validations.writeLock().unlock();
+        }
     }
 
     private static Digest digestOf(Reference reference, byte[] body) {
