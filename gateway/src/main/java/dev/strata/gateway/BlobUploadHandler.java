@@ -54,7 +54,8 @@ final class BlobUploadHandler {
         String mount = req.getParam("mount");
         String from = req.getParam("from");
         String digestParam = req.getParam("digest");
-        if (mount != null && from != null) {
+        // a mount needs pull on the source: without it this is a normal upload, as if the blob were not there
+        if (mount != null && from != null && r.caller().allows("repository", from, dev.strata.gateway.auth.Scope.PULL)) {
             Digest d = Digest.parse(mount);
             Names.repository(from);
             s.blocking(() -> s.manifests().fenced(() -> {
