@@ -27,7 +27,7 @@ public final class Users {
 
     private final Path file;
     private Map<String, String> hashes = Map.of();
-    private long loadedStamp = Long.MIN_VALUE;
+    private Object loadedStamp = "never";
 
     public Users(Path file) {
         this.file = file;
@@ -58,9 +58,14 @@ public final class Users {
 
     private synchronized void reloadIfChanged() {
         try {
-            long stamp = Files.exists(file) ? Files.getLastModifiedTime(file).toMillis() ^ Files.size(file) : -1;
-            if (stamp == loadedStamp) return;
-            hashes = stamp == -1 ? Map.of() : read(file);
+            // every write replaces the file (a new inode), so the file key changes even within one clock tick
+            Object stamp = "absent";
+            if (Files.exists(file)) {
+                var a = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+                stamp = java.util.List.of(String.valueOf(a.fileKey()), a.lastModifiedTime(), a.size());
+            }
+            if (stamp.equals(loadedStamp)) return;
+            hashes = stamp.equals("absent") ? Map.of() : read(file);
             loadedStamp = stamp;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read users file " + file + ": " + e.getMessage(), e);
