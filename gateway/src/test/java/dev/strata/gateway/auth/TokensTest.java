@@ -118,4 +118,20 @@ class TokensTest {
         assertThrows(IllegalArgumentException.class, () -> Users.set(f, "carol", "short", false));
         assertTrue(Files.readString(f).contains("alice:$2b$10$"));
     }
+
+    @Test
+    void authFileRejectsUnknownKeysAndBadRules(@TempDir Path dir) throws Exception {
+        Path ok = Files.writeString(dir.resolve("ok.yaml"), "service: reg\nrules:\n  - repositories: \"a/*\"\n    anonymous: [pull]\n");
+        AuthConfig c = AuthConfig.load(ok);
+        assertEquals("reg", c.service());
+        assertEquals(300, c.tokenSeconds());
+        Path typo = Files.writeString(dir.resolve("typo.yaml"), "servce: reg\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AuthConfig.load(typo)).getMessage().contains("servce"));
+        Path action = Files.writeString(dir.resolve("action.yaml"), "rules:\n  - repositories: x\n    anonymous: [write]\n");
+        assertThrows(IllegalArgumentException.class, () -> AuthConfig.load(action));
+        Path ttl = Files.writeString(dir.resolve("ttl.yaml"), "tokenSeconds: 999999\n");
+        assertThrows(IllegalArgumentException.class, () -> AuthConfig.load(ttl));
+        Path realm = Files.writeString(dir.resolve("realm.yaml"), "realm: \"http://x/token\\\"\\r\\nX: y\"\n");
+        assertThrows(IllegalArgumentException.class, () -> AuthConfig.load(realm), "a realm that would break the challenge header");
+    }
 }
