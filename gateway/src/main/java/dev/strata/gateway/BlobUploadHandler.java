@@ -218,16 +218,9 @@ final class BlobUploadHandler {
     private static long[] contentRange(HttpServerRequest req, UploadSession session) {
         String h = req.getHeader("Content-Range");
         if (h == null) return null;
-        Matcher m = CONTENT_RANGE.matcher(h.trim());
-        if (!m.matches()) throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("malformed Content-Range: " + (h.length() > 60 ? h.substring(0, 60) : h));
-        long start;
-        long end;
-        try {
-            start = Long.parseLong(m.group(1));
-            end = Long.parseLong(m.group(2));
-        } catch (NumberFormatException e) {
-            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Range out of range");
-        }
+        long[] range = parseContentRange(h);
+        long start = range[0];
+        long end = range[1];
         if (start != session.size() || end < start) {
             throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("chunk " + start + "-" + end + " does not start at the upload's end, "
                     + session.size());
@@ -237,6 +230,17 @@ final class BlobUploadHandler {
             throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Length " + cl + " does not match Content-Range " + start + "-" + end);
         }
         return new long[] {start, end};
+    }
+
+    /** {@code [bytes ]START-END[/TOTAL|/*]} as {start, end}; BLOB_UPLOAD_RANGE_INVALID (416) when malformed. */
+    static long[] parseContentRange(String h) {
+        Matcher m = CONTENT_RANGE.matcher(h.trim());
+        if (!m.matches()) throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("malformed Content-Range: " + (h.length() > 60 ? h.substring(0, 60) : h));
+        try {
+            return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        } catch (NumberFormatException e) {
+            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Range out of range");
+        }
     }
 
     private HttpServerResponse accepted(ApiRequest r, String uploadId, long size) {
