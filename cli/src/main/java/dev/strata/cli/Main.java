@@ -23,7 +23,7 @@ public final class Main {
                       --auth  token auth with the users and rules of this file (docs/security.md)
                       --tls-cert, --tls-key  serve HTTPS with this PEM certificate (chain) and key
                       limits (docs/configuration.md): --idle-timeout S, --request-head-timeout S,
-                      --max-uploads-per-client N, --rate-limit PER_SECOND[:BURST]
+                      --max-uploads-per-client N, --rate-limit PER_SECOND[:BURST], --upload-session-lifetime S
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)

@@ -9,7 +9,7 @@ import java.util.Set;
 /** The auth, TLS and limit flags of {@code strata serve}, applied to a {@link ServeConfig}. */
 final class ServeOptions {
     static final Set<String> NAMES = Set.of("--auth", "--tls-cert", "--tls-key", "--idle-timeout", "--request-head-timeout",
-            "--max-uploads-per-client", "--rate-limit");
+            "--max-uploads-per-client", "--rate-limit", "--upload-session-lifetime");
 
     private ServeOptions() {}
 
@@ -18,6 +18,7 @@ final class ServeOptions {
         int idle = c.idleTimeoutSeconds();
         if (o.containsKey("--idle-timeout")) idle = number(o, "--idle-timeout");
         if (o.containsKey("--request-head-timeout")) l = l.withRequestHeadSeconds(number(o, "--request-head-timeout"));
+        if (o.containsKey("--upload-session-lifetime")) l = l.withUploadSessionSeconds(number(o, "--upload-session-lifetime"));
         if (o.containsKey("--max-uploads-per-client")) l = l.withMaxUploadsPerClient(number(o, "--max-uploads-per-client"));
         if (o.containsKey("--rate-limit")) {
             String[] parts = o.get("--rate-limit").split(":", 2);

@@ -81,7 +81,9 @@ class AdminCommandsTest {
     void serveFlagsForAuthTlsAndLimits(@TempDir Path dir) throws Exception {
         Path auth = Files.writeString(dir.resolve("auth.yaml"), "service: x\n");
         ServeConfig c = ServeOptions.apply(ServeConfig.of("127.0.0.1:5000", dir), Map.of("--auth", auth.toString(),
-                "--rate-limit", "50:200", "--max-uploads-per-client", "7", "--idle-timeout", "60", "--request-head-timeout", "5"));
+                "--rate-limit", "50:200", "--max-uploads-per-client", "7", "--idle-timeout", "60", "--request-head-timeout", "5",
+                "--upload-session-lifetime", "3600"));
+        assertEquals(3600, c.limits().uploadSessionSeconds());
         assertEquals(auth.toAbsolutePath(), c.auth());
         assertEquals(50.0, c.limits().requestsPerSecondPerClient());
         assertEquals(200, c.limits().burstPerClient());

@@ -191,12 +191,25 @@ final class BlobUploadHandler {
 
     // ---- helpers
 
-    /** The live session named by the path, in the path's repository; BLOB_UPLOAD_UNKNOWN otherwise. */
+    /**
+     * The live session named by the path, in the path's repository; BLOB_UPLOAD_UNKNOWN otherwise,
+     * also when it has outlived the upload session lifetime (it is then cancelled).
+     */
     private Future<UploadSession> session(ApiRequest r) {
         String id = r.tail();
-        return s.blocking(() -> s.uploads().session(id)
-                .filter(x -> x.repository().equals(r.name()))
-                .orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + r.name())));
+        long lifetimeMillis = s.config().limits().uploadSessionSeconds() * 1000;
+        return s.blocking(() -> {
+            UploadSession session = s.uploads().session(id)
+                    .filter(x -> x.repository().equals(r.name()))
+                    .orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + r.name()));
+            if (System.currentTimeMillis() - session.startedAt() > lifetimeMillis) {
+                s.uploads().cancel(id, "expired: older than " + s.config().limits().uploadSessionSeconds() + " s");
+                hashes.remove(id);
+                throw OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " expired (sessions live "
+                        + s.config().limits().uploadSessionSeconds() + " s)");
+            }
+            return session;
+        });
     }
 
     /** Digest state covering exactly the session's bytes: cached, or re-hashed from stored chunks. */

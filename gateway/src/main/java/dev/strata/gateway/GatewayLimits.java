@@ -16,9 +16,11 @@ import dev.strata.core.oci.Names;
  *                                   in flight at once per client; more get 429 TOOMANYREQUESTS
  * @param requestsPerSecondPerClient sustained request rate per client; 0 disables rate limiting
  * @param burstPerClient             requests a client may send at once above the sustained rate
+ * @param uploadSessionSeconds       an upload session older than this is cancelled when next used
+ *                                   (404 BLOB_UPLOAD_UNKNOWN)
  */
 public record GatewayLimits(int requestHeadSeconds, int maxHeaderBytes, int maxNameLength, int maxUploadsPerClient,
-                            double requestsPerSecondPerClient, int burstPerClient) {
+                            double requestsPerSecondPerClient, int burstPerClient, long uploadSessionSeconds) {
     public GatewayLimits {
         if (requestHeadSeconds < 1 || requestHeadSeconds > 3600) throw new IllegalArgumentException("request head timeout must be 1..3600 s");
         if (maxHeaderBytes < 4096 || maxHeaderBytes > 1 << 20) throw new IllegalArgumentException("max header size must be 4 KiB..1 MiB");
@@ -30,26 +32,31 @@ public record GatewayLimits(int requestHeadSeconds, int maxHeaderBytes, int maxN
             throw new IllegalArgumentException("requests per second per client must be 0 (off)..1000000");
         }
         if (burstPerClient < 1 || burstPerClient > 1_000_000) throw new IllegalArgumentException("burst per client must be 1..1000000");
+        if (uploadSessionSeconds < 1 || uploadSessionSeconds > 30L * 86400) throw new IllegalArgumentException("upload session lifetime must be 1 s..30 days");
     }
 
-    /** 30 s request head, 16 KiB headers, names up to 255, 64 uploads per client, no rate limit (burst 100). */
+    /** 30 s request head, 16 KiB headers, names up to 255, 64 uploads per client, no rate limit (burst 100), uploads live 24 h. */
     public static GatewayLimits defaults() {
-        return new GatewayLimits(30, 16384, Names.MAX_NAME_LENGTH, 64, 0, 100);
+        return new GatewayLimits(30, 16384, Names.MAX_NAME_LENGTH, 64, 0, 100, 86400);
+    }
+
+    public GatewayLimits withUploadSessionSeconds(long v) {
+        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, maxNameLength, maxUploadsPerClient, requestsPerSecondPerClient, burstPerClient, v);
     }
 
     public GatewayLimits withRequestHeadSeconds(int v) {
-        return new GatewayLimits(v, maxHeaderBytes, maxNameLength, maxUploadsPerClient, requestsPerSecondPerClient, burstPerClient);
+        return new GatewayLimits(v, maxHeaderBytes, maxNameLength, maxUploadsPerClient, requestsPerSecondPerClient, burstPerClient, uploadSessionSeconds);
     }
 
     public GatewayLimits withMaxUploadsPerClient(int v) {
-        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, maxNameLength, v, requestsPerSecondPerClient, burstPerClient);
+        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, maxNameLength, v, requestsPerSecondPerClient, burstPerClient, uploadSessionSeconds);
     }
 
     public GatewayLimits withRate(double perSecond, int burst) {
-        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, maxNameLength, maxUploadsPerClient, perSecond, burst);
+        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, maxNameLength, maxUploadsPerClient, perSecond, burst, uploadSessionSeconds);
     }
 
     public GatewayLimits withMaxNameLength(int v) {
-        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, v, maxUploadsPerClient, requestsPerSecondPerClient, burstPerClient);
+        return new GatewayLimits(requestHeadSeconds, maxHeaderBytes, v, maxUploadsPerClient, requestsPerSecondPerClient, burstPerClient, uploadSessionSeconds);
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The gateway's limits against hostile clients, on a node of its own with small limits: request
  * head timeout 1 s, idle timeout 2 s, 2 uploads in flight per client, 0.2 requests/s with a burst
- * of 20. Each test speaks from its own loopback address (127.0.0.x), which counts as its own client.
+ * of 20, upload sessions live 3 s. Each test speaks from its own loopback address (127.0.0.x), which counts as its own client.
  */
 class LimitsApiTest {
     private static SingleNode node;
@@ -28,7 +28,8 @@ class LimitsApiTest {
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("target"), "limits-registry-");
-        GatewayLimits limits = GatewayLimits.defaults().withRequestHeadSeconds(1).withMaxUploadsPerClient(2).withRate(0.2, 20);
+        GatewayLimits limits = GatewayLimits.defaults().withRequestHeadSeconds(1).withMaxUploadsPerClient(2).withRate(0.2, 20)
+                .withUploadSessionSeconds(3);
         node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir.toAbsolutePath(), 1).withLimits(limits, 2));
         api = new Api("http://127.0.0.1:" + node.port());
     }
@@ -82,6 +83,25 @@ class LimitsApiTest {
         assertEquals("0-0", Api.header(st, "Range"));
         byte[] data = Api.random(300);
         assertEquals(201, api.send("PUT", loc + "?digest=" + Digest.sha256(data), data).statusCode());
+    }
+
+    @Test
+    void anUploadSessionPastItsLifetimeIsGone() throws InterruptedException {
+        String loc = upload("127.0.0.6");
+        try (RawHttp c = new RawHttp(node.port(), "127.0.0.6")) {
+            String r = c.send("PATCH " + loc + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc").readResponse();
+            assertEquals(202, status(r), r);
+        }
+        Thread.sleep(3500);
+        try (RawHttp c = new RawHttp(node.port(), "127.0.0.6")) {
+            String r = c.send("PATCH " + loc + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ndef").readResponse();
+            assertEquals(404, status(r), r);
+            assertTrue(r.contains("BLOB_UPLOAD_UNKNOWN") && r.contains("expired"), r);
+        }
+        try (RawHttp c = new RawHttp(node.port(), "127.0.0.6")) {
+            String r = c.send("GET " + loc + " HTTP/1.1\r\nHost: x\r\n\r\n").readResponse();
+            assertEquals(404, status(r), "cancelled, not only refused: " + r);
+        }
     }
 
     @Test
