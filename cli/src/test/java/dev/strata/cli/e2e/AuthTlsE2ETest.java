@@ -73,15 +73,27 @@ class AuthTlsE2ETest {
         return f;
     }
 
+    /** {@code skopeo|podman login} over TLS with the CA, into a private auth file; the result whatever the exit code. */
+    private static Tools.Result login(String tool, Path authFile, String user, String password) {
+        return tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of(tool, "login", "--authfile", authFile.toString(),
+                "--tls-verify=true", "--cert-dir", certDir.toString(), "-u", user, "-p", password, host));
+    }
+
+    private static void assertSucceeded(Tools.Result r) {
+        assertEquals(0, r.exitCode, r.describe());
+    }
+
+    /** The command failed, and its output says why in words matching {@code reason} (lower case). */
+    private static void assertRefused(Tools.Result r, String reason) {
+        assertNotEquals(0, r.exitCode, r.describe());
+        assertTrue((r.stderr + r.stdout).toLowerCase().matches("(?s).*(" + reason + ").*"), r.describe());
+    }
+
     @Test
     void skopeoLoginPushAndPullOverTls() throws Exception {
         Path alice = authFile("skopeo-alice");
-        Tools.Result wrong = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "login", "--authfile", alice.toString(),
-                "--tls-verify=true", "--cert-dir", certDir.toString(), "-u", "alice", "-p", "wrong-password", host));
-        assertNotEquals(0, wrong.exitCode, wrong.describe());
-        assertTrue((wrong.stderr + wrong.stdout).toLowerCase().matches("(?s).*(unauthorized|invalid username/password).*"), wrong.describe());
-        tools.skopeo("login", "--authfile", alice.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(),
-                "-u", "alice", "-p", "alice-secret-1", host);
+        assertRefused(login("skopeo", alice, "alice", "wrong-password"), "unauthorized|invalid username/password");
+        assertSucceeded(login("skopeo", alice, "alice", "alice-secret-1"));
         tools.skopeo("copy", "--authfile", alice.toString(), "--dest-tls-verify=true", "--dest-cert-dir", certDir.toString(),
                 layout.ref("v1"), "docker://" + host + "/e2e/skopeo:v1");
         Tools.Result inspect = tools.skopeo("inspect", "--raw", "--authfile", alice.toString(), "--tls-verify=true",
@@ -90,15 +102,13 @@ class AuthTlsE2ETest {
 
         // bob may pull, not push
         Path bob = authFile("skopeo-bob");
-        tools.skopeo("login", "--authfile", bob.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(),
-                "-u", "bob", "-p", "bob-secret-1", host);
+        assertSucceeded(login("skopeo", bob, "bob", "bob-secret-1"));
         Path copy = work.resolve("bob-copy");
         tools.skopeo("copy", "--authfile", bob.toString(), "--src-tls-verify=true", "--src-cert-dir", certDir.toString(),
                 "docker://" + host + "/e2e/skopeo:v1", "oci:" + copy + ":v1");
         Tools.Result push = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "copy", "--authfile", bob.toString(),
                 "--dest-tls-verify=true", "--dest-cert-dir", certDir.toString(), layout.ref("v1"), "docker://" + host + "/e2e/bob:v1"));
-        assertNotEquals(0, push.exitCode, push.describe());
-        assertTrue((push.stderr + push.stdout).toLowerCase().matches("(?s).*(denied|unauthorized).*"), push.describe());
+        assertRefused(push, "denied|unauthorized");
 
         // no credentials: unauthorized; no CA: the certificate is not trusted
         Tools.Result anonymous = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "inspect", "--authfile",
@@ -106,30 +116,24 @@ class AuthTlsE2ETest {
         assertNotEquals(0, anonymous.exitCode, anonymous.describe());
         Tools.Result untrusted = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "inspect", "--authfile", alice.toString(),
                 "--tls-verify=true", "--cert-dir", work.resolve("empty").toString(), "docker://" + host + "/e2e/skopeo:v1"));
-        assertNotEquals(0, untrusted.exitCode, untrusted.describe());
-        assertTrue(untrusted.stderr.contains("certificate"), untrusted.describe());
+        assertRefused(untrusted, "certificate");
     }
 
     @Test
     void podmanLoginPushAndPullOverTls() throws Exception {
         Path alice = authFile("podman-alice");
-        Tools.Result wrong = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("podman", "login", "--authfile", alice.toString(),
-                "--tls-verify=true", "--cert-dir", certDir.toString(), "-u", "alice", "-p", "nope-nope", host));
-        assertNotEquals(0, wrong.exitCode, wrong.describe());
-        tools.podman("login", "--authfile", alice.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(),
-                "-u", "alice", "-p", "alice-secret-1", host);
+        assertRefused(login("podman", alice, "alice", "nope-nope"), "unauthorized|invalid username/password");
+        assertSucceeded(login("podman", alice, "alice", "alice-secret-1"));
         String[] pulled = tools.podman("pull", layout.ref("v1")).stdout.trim().split("\n");
         String imageId = pulled[pulled.length - 1].trim();
         tools.podman("push", "--authfile", alice.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(),
                 imageId, "docker://" + host + "/e2e/podman:v1");
         tools.podman("rmi", "--force", imageId);
         Path bob = authFile("podman-bob");
-        tools.podman("login", "--authfile", bob.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(),
-                "-u", "bob", "-p", "bob-secret-1", host);
+        assertSucceeded(login("podman", bob, "bob", "bob-secret-1"));
         tools.podman("pull", "--authfile", bob.toString(), "--tls-verify=true", "--cert-dir", certDir.toString(), host + "/e2e/podman:v1");
         Tools.Result push = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("podman", "push", "--authfile", bob.toString(),
                 "--tls-verify=true", "--cert-dir", certDir.toString(), host + "/e2e/podman:v1", host + "/e2e/bob-podman:v1"));
-        assertNotEquals(0, push.exitCode, push.describe());
-        assertTrue((push.stderr + push.stdout).toLowerCase().matches("(?s).*(denied|unauthorized).*"), push.describe());
+        assertRefused(push, "denied|unauthorized");
     }
 }
