@@ -42,6 +42,7 @@ class AuthApiTest {
             tokenSeconds: 120
             users: users.txt
             keys: keys
+            admins: [alice]
             groups:
               readers: [bob]
             rules:
@@ -240,6 +241,26 @@ class AuthApiTest {
                 .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded");
         assertEquals(400, refresh.statusCode());
         assertEquals("unsupported_grant_type", Api.json(refresh).path("error").asText());
+    }
+
+    @Test
+    void adminAndTagHistoryEndpointsAreProtected() {
+        assertError(anon.send("POST", "/strata/v1/gc?dry-run=true", null), 401, "UNAUTHORIZED");
+        String aliceGc = token("alice", "alice-password", "registry:gc:*");
+        assertEquals("gc", claims(aliceGc).path("access").path(0).path("name").asText());
+        HttpResponse<byte[]> ok = anon.withToken(aliceGc).send("POST", "/strata/v1/gc?dry-run=true", null);
+        assertEquals(200, ok.statusCode(), () -> new String(ok.body()));
+        String bobGc = token("bob", "bob-password", "registry:gc:*");
+        assertEquals(0, claims(bobGc).path("access").size(), "bob is no admin");
+        assertError(anon.withToken(bobGc).send("POST", "/strata/v1/gc?dry-run=true", null), 403, "DENIED");
+
+        Api alice = anon.withToken(token("alice", "alice-password", "repository:team/hist:pull,push"));
+        alice.pushImage("team/hist", "v1", 1);
+        assertError(anon.get("/strata/v1/repositories/team/hist/tags/v1/history"), 401, "UNAUTHORIZED");
+        Api bob = anon.withToken(token("bob", "bob-password", "repository:team/hist:pull,push"));
+        assertEquals(200, bob.get("/strata/v1/repositories/team/hist/tags/v1/history").statusCode());
+        assertError(bob.send("POST", "/strata/v1/repositories/team/hist/tags/v1/restore?digest=sha256:" + "0".repeat(64), null),
+                403, "DENIED");
     }
 
     // ---- hostile tokens
