@@ -41,15 +41,8 @@ final class AuthLayer {
      * name any valid token will do (the version check, the catalog).
      */
     Caller authorize(HttpServerRequest req, String name, String action) {
-        String h = req.getHeader("Authorization");
         String scope = name == null ? null : "repository:" + name + ":" + (Scope.PUSH.equals(action) ? "pull,push" : action);
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) throw challenge(req, scope, null, "authentication required");
-        Caller caller;
-        try {
-            caller = authority.tokens().verify(h.substring(7).trim());
-        } catch (Tokens.InvalidToken e) {
-            throw challenge(req, scope, "invalid_token", e.getMessage());
-        }
+        Caller caller = bearer(req, scope);
         if (name == null || caller.allows("repository", name, action)) return caller;
         if (caller.subject() != null && !authority.permits(caller.subject(), name, action)) {
             throw OciError.DENIED.exception("user " + caller.subject() + " may not " + action + " " + name);
@@ -63,19 +56,23 @@ final class AuthLayer {
      */
     Caller authorizeAdmin(HttpServerRequest req, String resource) {
         String scope = "registry:" + resource + ":*";
-        String h = req.getHeader("Authorization");
-        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) throw challenge(req, scope, null, "authentication required");
-        Caller caller;
-        try {
-            caller = authority.tokens().verify(h.substring(7).trim());
-        } catch (Tokens.InvalidToken e) {
-            throw challenge(req, scope, "invalid_token", e.getMessage());
-        }
+        Caller caller = bearer(req, scope);
         if (caller.allows("registry", resource, "*")) return caller;
         if (caller.subject() != null && !authority.isAdmin(caller.subject())) {
             throw OciError.DENIED.exception("user " + caller.subject() + " is not an admin");
         }
         throw challenge(req, scope, "insufficient_scope", "the token does not grant " + scope);
+    }
+
+    /** The verified caller of the request's bearer token; 401 with a challenge for {@code scope} when missing or invalid. */
+    private Caller bearer(HttpServerRequest req, String scope) {
+        String h = req.getHeader("Authorization");
+        if (h == null || !h.regionMatches(true, 0, "Bearer ", 0, 7)) throw challenge(req, scope, null, "authentication required");
+        try {
+            return authority.tokens().verify(h.substring(7).trim());
+        } catch (Tokens.InvalidToken e) {
+            throw challenge(req, scope, "invalid_token", e.getMessage());
+        }
     }
 
     private OciException challenge(HttpServerRequest req, String scope, String error, String message) {
