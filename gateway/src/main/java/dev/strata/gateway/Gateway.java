@@ -194,8 +194,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         if (path.startsWith(QUOTAS_PATH) && services.quotas().get() != null) {
-            if (auth != null) auth.authorizeAdmin(req, "quotas");
-            quota(req, path.substring(QUOTAS_PATH.length()));
+            quota(req, path.substring(QUOTAS_PATH.length()), auth == null ? null : auth.authorizeAdmin(req, "quotas"));
             return;
         }
         Matcher strata = TAG_HISTORY.matcher(path);
@@ -219,7 +218,7 @@ public final class Gateway implements AutoCloseable {
     }
 
     /** GET (quota and usage), PUT ?bytes=N (set), DELETE (remove) of a namespace's quota. */
-    private void quota(HttpServerRequest req, String namespace) {
+    private void quota(HttpServerRequest req, String namespace, Caller caller) {
         dev.strata.core.spi.Quotas q = services.quotas().get();
         Names.repository(namespace);
         if (namespace.indexOf('/') >= 0) throw OciError.NAME_INVALID.exception("a namespace has no '/': " + namespace);
@@ -242,7 +241,7 @@ public final class Gateway implements AutoCloseable {
         }
         long set = bytes;
         services.blocking(() -> {
-            if (set != Long.MIN_VALUE) q.set(namespace, set, Http.actor(req));
+            if (set != Long.MIN_VALUE) q.set(namespace, set, Http.actor(req, caller));
             return q.quota(namespace);
         }).onSuccess(quota -> {
             java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();

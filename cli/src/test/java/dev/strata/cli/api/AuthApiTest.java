@@ -254,8 +254,14 @@ class AuthApiTest {
         assertEquals(0, claims(bobGc).path("access").size(), "bob is no admin");
         assertError(anon.withToken(bobGc).send("POST", "/strata/v1/gc?dry-run=true", null), 403, "DENIED");
 
+        assertError(anon.withToken(bobGc).get("/strata/v1/quotas/team"), 403, "DENIED");
+        HttpResponse<byte[]> quota = anon.withToken(token("alice", "alice-password", "registry:quotas:*")).get("/strata/v1/quotas/team");
+        assertEquals(200, quota.statusCode(), () -> new String(quota.body()));
+
         Api alice = anon.withToken(token("alice", "alice-password", "repository:team/hist:pull,push"));
         alice.pushImage("team/hist", "v1", 1);
+        String history = new String(alice.get("/strata/v1/repositories/team/hist/tags/v1/history").body());
+        assertTrue(history.contains("alice@"), "the history names the user: " + history);
         assertError(anon.get("/strata/v1/repositories/team/hist/tags/v1/history"), 401, "UNAUTHORIZED");
         Api bob = anon.withToken(token("bob", "bob-password", "repository:team/hist:pull,push"));
         assertEquals(200, bob.get("/strata/v1/repositories/team/hist/tags/v1/history").statusCode());
