@@ -9,7 +9,8 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--auth FILE]
+                                [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
@@ -19,11 +20,15 @@ public final class Main {
                       --data  data directory (default ./data)
                       --gc-grace     how long a blob stays unreferenced before GC takes it (default 1h)
                       --gc-interval  pause between online GC passes, 0 for none (default 5m)
+                      --auth  token auth with the users and rules of this file (docs/security.md)
+                      --tls-cert, --tls-key  serve HTTPS with this PEM certificate (chain) and key
+                      limits (docs/configuration.md): --idle-timeout S, --request-head-timeout S,
+                      --max-uploads-per-client N, --rate-limit PER_SECOND[:BURST], --upload-session-lifetime S
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
-            """;
+            """ + AdminCommands.USAGE;
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
@@ -42,6 +47,8 @@ public final class Main {
         if (args[0].equals("replay")) {
             System.exit(ReplayCommand.run(args, System.out, System.err));
         }
+        if (args[0].equals("user")) System.exit(AdminCommands.user(args, System.in, System.out, System.err));
+        if (args[0].equals("cert")) System.exit(AdminCommands.cert(args, System.err));
         if (!args[0].equals("serve")) {
             System.err.println("strata: unknown command '" + args[0] + "'");
             System.err.print(USAGE);
@@ -51,9 +58,12 @@ public final class Main {
         Path data = Path.of("data");
         String gcGrace = "1h";
         String gcInterval = "5m";
+        java.util.Map<String, String> security = new java.util.HashMap<>();
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if ((a.equals("--addr") || a.equals("--data") || a.equals("--gc-grace") || a.equals("--gc-interval")) && i + 1 < args.length) {
+            if (ServeOptions.NAMES.contains(a) && i + 1 < args.length) {
+                security.put(a, args[++i]);
+            } else if ((a.equals("--addr") || a.equals("--data") || a.equals("--gc-grace") || a.equals("--gc-interval")) && i + 1 < args.length) {
                 switch (a) {
                     case "--addr" -> addr = args[++i];
                     case "--data" -> data = Path.of(args[++i]);
@@ -73,7 +83,7 @@ public final class Main {
         ServeConfig config;
         GcConfig gc;
         try {
-            config = ServeConfig.of(addr, data.toAbsolutePath().normalize());
+            config = ServeOptions.apply(ServeConfig.of(addr, data.toAbsolutePath().normalize()), security);
             gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass(),
                     GcConfig.defaults().uploadExpiry());
         } catch (IllegalArgumentException e) {
@@ -96,7 +106,8 @@ public final class Main {
             node.close();
             stopped.countDown();
         }, "strata-shutdown"));
-        System.out.println("strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
+        System.out.println("strata ready: serving the OCI Distribution API on " + (config.tls() == null ? "http" : "https")
+                + "://" + config.host() + ":" + node.port()
                 + "/v2/ (data in " + config.data() + ")");
         System.out.flush();
         stopped.await();

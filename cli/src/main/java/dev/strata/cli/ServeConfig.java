@@ -1,5 +1,7 @@
 package dev.strata.cli;
 
+import dev.strata.gateway.GatewayConfig;
+import dev.strata.gateway.GatewayLimits;
 import java.nio.file.Path;
 
 /**
@@ -9,13 +11,38 @@ import java.nio.file.Path;
  * @param port       port the gateway listens on (default 5000; 0 picks a free one)
  * @param data       data directory: kafka/, storage/ and meta/ live under it (default ./data)
  * @param partitions partitions of each topic when created
+ * @param limits     the gateway's limits against hostile clients (--rate-limit, --max-uploads-per-client, ...)
+ * @param idleTimeoutSeconds a connection idle this long (also mid-body) is closed (--idle-timeout, default 300)
+ * @param auth       the auth file (--auth); null: no auth
+ * @param tls        HTTPS certificate and key (--tls-cert, --tls-key); null: plain HTTP
  */
-public record ServeConfig(String host, int port, Path data, int partitions) {
+public record ServeConfig(String host, int port, Path data, int partitions, GatewayLimits limits, int idleTimeoutSeconds,
+                          Path auth, GatewayConfig.Tls tls) {
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
         if (data == null) throw new IllegalArgumentException("--data is required");
         if (partitions < 1 || partitions > 64) throw new IllegalArgumentException("partitions must be 1..64");
+        if (limits == null) limits = GatewayLimits.defaults();
+        if (idleTimeoutSeconds < 1) throw new IllegalArgumentException("--idle-timeout must be positive");
+        if (auth != null && !java.nio.file.Files.isReadable(auth)) throw new IllegalArgumentException("--auth: cannot read " + auth);
+    }
+
+    /** No auth, plain HTTP, default limits. */
+    public ServeConfig(String host, int port, Path data, int partitions) {
+        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null);
+    }
+
+    public ServeConfig withLimits(GatewayLimits l, int idleSeconds) {
+        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls);
+    }
+
+    public ServeConfig withAuth(Path authFile) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls);
+    }
+
+    public ServeConfig withTls(GatewayConfig.Tls t) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t);
     }
 
     /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */

@@ -5,6 +5,7 @@ import dev.strata.core.log.LogConfig;
 import dev.strata.gateway.Gateway;
 import dev.strata.gateway.GatewayConfig;
 import dev.strata.gc.GcConfig;
+import dev.strata.gateway.auth.Authority;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksChunkStore;
@@ -85,10 +86,12 @@ public final class SingleNode implements AutoCloseable {
                 p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
         open.push(gc);
         gc.start();
-        GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port());
+        GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port())
+                .withLimits(c.limits()).withIdleTimeoutSeconds(c.idleTimeoutSeconds()).withTls(c.tls());
+        Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
-        gateway = new Gateway(gw, vertx, uploads, manifests, chunks);
+        gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
         gateway.garbageCollector(gc);
         gateway.quotas(gc);
         manifests.quotas(gc);

@@ -54,7 +54,8 @@ final class BlobUploadHandler {
         String mount = req.getParam("mount");
         String from = req.getParam("from");
         String digestParam = req.getParam("digest");
-        if (mount != null && from != null) {
+        // a mount needs pull on the source: without it this is a normal upload, as if the blob were not there
+        if (mount != null && from != null && r.caller().allows("repository", from, dev.strata.gateway.auth.Scope.PULL)) {
             Digest d = Digest.parse(mount);
             Names.repository(from);
             s.blocking(() -> s.manifests().fenced(() -> {
@@ -190,12 +191,25 @@ final class BlobUploadHandler {
 
     // ---- helpers
 
-    /** The live session named by the path, in the path's repository; BLOB_UPLOAD_UNKNOWN otherwise. */
+    /**
+     * The live session named by the path, in the path's repository; BLOB_UPLOAD_UNKNOWN otherwise,
+     * also when it has outlived the upload session lifetime (it is then cancelled).
+     */
     private Future<UploadSession> session(ApiRequest r) {
         String id = r.tail();
-        return s.blocking(() -> s.uploads().session(id)
-                .filter(x -> x.repository().equals(r.name()))
-                .orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + r.name())));
+        long lifetimeMillis = s.config().limits().uploadSessionSeconds() * 1000;
+        return s.blocking(() -> {
+            UploadSession session = s.uploads().session(id)
+                    .filter(x -> x.repository().equals(r.name()))
+                    .orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " is not in progress in " + r.name()));
+            if (System.currentTimeMillis() - session.startedAt() > lifetimeMillis) {
+                s.uploads().cancel(id, "expired: older than " + s.config().limits().uploadSessionSeconds() + " s");
+                hashes.remove(id);
+                throw OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + id + " expired (sessions live "
+                        + s.config().limits().uploadSessionSeconds() + " s)");
+            }
+            return session;
+        });
     }
 
     /** Digest state covering exactly the session's bytes: cached, or re-hashed from stored chunks. */
@@ -217,16 +231,9 @@ final class BlobUploadHandler {
     private static long[] contentRange(HttpServerRequest req, UploadSession session) {
         String h = req.getHeader("Content-Range");
         if (h == null) return null;
-        Matcher m = CONTENT_RANGE.matcher(h.trim());
-        if (!m.matches()) throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("malformed Content-Range: " + (h.length() > 60 ? h.substring(0, 60) : h));
-        long start;
-        long end;
-        try {
-            start = Long.parseLong(m.group(1));
-            end = Long.parseLong(m.group(2));
-        } catch (NumberFormatException e) {
-            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Range out of range");
-        }
+        long[] range = parseContentRange(h);
+        long start = range[0];
+        long end = range[1];
         if (start != session.size() || end < start) {
             throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("chunk " + start + "-" + end + " does not start at the upload's end, "
                     + session.size());
@@ -236,6 +243,17 @@ final class BlobUploadHandler {
             throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Length " + cl + " does not match Content-Range " + start + "-" + end);
         }
         return new long[] {start, end};
+    }
+
+    /** {@code [bytes ]START-END[/TOTAL|/*]} as {start, end}; BLOB_UPLOAD_RANGE_INVALID (416) when malformed. */
+    static long[] parseContentRange(String h) {
+        Matcher m = CONTENT_RANGE.matcher(h.trim());
+        if (!m.matches()) throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("malformed Content-Range: " + (h.length() > 60 ? h.substring(0, 60) : h));
+        try {
+            return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+        } catch (NumberFormatException e) {
+            throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("Content-Range out of range");
+        }
     }
 
     private HttpServerResponse accepted(ApiRequest r, String uploadId, long size) {

@@ -3,6 +3,8 @@ package dev.strata.gateway;
 import dev.strata.core.oci.Names;
 import dev.strata.core.oci.OciError;
 import io.vertx.core.http.HttpMethod;
+import dev.strata.gateway.auth.Scope;
+import java.util.List;
 import java.util.Map;
 
 /** GET /v2/_catalog, paginated like the tags list. */
@@ -22,7 +24,13 @@ final class CatalogHandler {
         String from = last;
         s.blocking(() -> s.manifests().catalog(from, n)).onSuccess(page -> {
             TagsHandler.link(r, "/v2/_catalog", page, n);
-            Http.json(r.req().response(), 200, "application/json", Map.of("repositories", page.items()));
+            List<String> visible = page.items();
+            if (s.authority() != null) {
+                // only what the caller may pull; a page may come out shorter than n, the Link still leads on
+                String who = r.caller().subject();
+                visible = visible.stream().filter(repo -> s.authority().permits(who, repo, Scope.PULL)).toList();
+            }
+            Http.json(r.req().response(), 200, "application/json", Map.of("repositories", visible));
         }).onFailure(t -> Http.fail(r.req(), t));
     }
 }

@@ -5,6 +5,9 @@ import dev.strata.core.oci.OciError;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.ManifestService;
 import dev.strata.core.spi.UploadService;
+import dev.strata.gateway.auth.Authority;
+import dev.strata.gateway.auth.Caller;
+import dev.strata.gateway.auth.Scope;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,6 +17,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,14 +50,25 @@ public final class Gateway implements AutoCloseable {
     private final CatalogHandler catalog;
     private final ReferrersHandler referrers;
     private final TagHistoryHandler tagHistory;
+    private final AuthLayer auth;
+    private final ClientGuard guard;
+    private final RequestHeadTimeout headTimeout;
     private String deployment;
     private volatile dev.strata.core.spi.GarbageCollector gc;
     private int port;
 
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
+        this(config, vertx, uploadService, manifestService, chunks, null);
+    }
+
+    /** With token auth when {@code authority} is not null. */
+    public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks,
+                   Authority authority) {
         this.config = config;
         this.vertx = vertx;
-        this.services = new Services(vertx, uploadService, manifestService, chunks, config, new java.util.concurrent.atomic.AtomicReference<>());
+        this.services = new Services(vertx, uploadService, manifestService, chunks, config, new java.util.concurrent.atomic.AtomicReference<>(),
+                authority);
+        this.auth = authority == null ? null : new AuthLayer(services);
         this.blobs = new BlobHandler(services);
         this.uploads = new BlobUploadHandler(services);
         this.manifests = new ManifestHandler(services);
@@ -61,6 +76,8 @@ public final class Gateway implements AutoCloseable {
         this.catalog = new CatalogHandler(services);
         this.referrers = new ReferrersHandler(services);
         this.tagHistory = new TagHistoryHandler(services);
+        this.guard = new ClientGuard(config.limits());
+        this.headTimeout = new RequestHeadTimeout(vertx, config.limits().requestHeadSeconds());
     }
 
     /** Binds one server per event loop on the configured address; returns the bound port. */
@@ -72,10 +89,15 @@ public final class Gateway implements AutoCloseable {
                 .setIdleTimeout(config.idleTimeoutSeconds())
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setMaxInitialLineLength(8192)
-                .setMaxHeaderSize(16384)
+                .setMaxHeaderSize(config.limits().maxHeaderBytes())
                 .setCompressionSupported(false)
                 .setTcpNoDelay(true)
                 .setHttp2ClearTextEnabled(false);
+        if (config.tls() != null) {
+            opts.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+                    .setCertPath(config.tls().certPem().toString())
+                    .setKeyPath(config.tls().keyPem().toString()));
+        }
         int bound = config.port() == 0 ? freePort(config.host()) : config.port();
         HttpServerOptions options = opts.setPort(bound);
         // one server per event loop, each created on its own verticle context so they share the port
@@ -85,7 +107,9 @@ public final class Gateway implements AutoCloseable {
 
                 @Override
                 public Future<?> start() {
-                    server = vertx.createHttpServer(options).requestHandler(Gateway.this::route);
+                    server = vertx.createHttpServer(options)
+                            .connectionHandler(headTimeout::connected)
+                            .requestHandler(Gateway.this::route);
                     return server.listen();
                 }
             }, new DeploymentOptions().setInstances(config.eventLoops())).await(30, TimeUnit.SECONDS);
@@ -93,7 +117,7 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + config.host() + ":" + bound + ": " + e.getMessage(), e);
         }
         port = bound;
-        LOG.info("gateway listening on http://{}:{}", config.host(), port);
+        LOG.info("gateway listening on {}://{}:{}", config.tls() == null ? "http" : "https", config.host(), port);
         return port;
     }
 
@@ -118,9 +142,22 @@ public final class Gateway implements AutoCloseable {
     }
 
     void route(HttpServerRequest req) {
+        Runnable headDone = headTimeout.requestStarted(req);
+        Runnable[] release = {() -> { }};
+        req.response().endHandler(v -> {
+            headDone.run();
+            release[0].run();
+        });
+        req.response().closeHandler(v -> {
+            headDone.run();
+            release[0].run();
+        });
         req.response().putHeader(Http.API_VERSION, "registry/2.0");
-        if (hasBody(req)) req.pause();
+        boolean body = hasBody(req);
+        if (body) req.pause();
         try {
+            guard.admit(req);
+            if (body && req.path().contains("/blobs/uploads/")) release[0] = guard.startUpload(req);
             dispatch(req);
         } catch (Throwable t) {
             Http.fail(req, t);
@@ -135,42 +172,53 @@ public final class Gateway implements AutoCloseable {
 
     private void dispatch(HttpServerRequest req) {
         String path = req.path();
+        if (auth != null && path.equals(AuthLayer.TOKEN_PATH)) {
+            auth.token(req);
+            return;
+        }
         if (path.equals("/v2/") || path.equals("/v2")) {
             if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) throw OciError.UNSUPPORTED.exception("only GET on /v2/");
+            authorize(req, null, null);
             req.response().putHeader("Content-Type", "application/json").putHeader("Content-Length", "2");
             if (req.method() == HttpMethod.HEAD) req.response().end();
             else req.response().end(Buffer.buffer("{}"));
             return;
         }
         if (path.equals("/v2/_catalog")) {
-            catalog.handle(new ApiRequest(req, null, ""));
+            catalog.handle(new ApiRequest(req, null, "", authorize(req, null, null)));
             return;
         }
         if (path.equals(GC_PATH) && gc != null) {
+            if (auth != null) auth.authorizeAdmin(req, "gc");
             collect(req);
             return;
         }
         if (path.startsWith(QUOTAS_PATH) && services.quotas().get() != null) {
-            quota(req, path.substring(QUOTAS_PATH.length()));
+            quota(req, path.substring(QUOTAS_PATH.length()), auth == null ? null : auth.authorizeAdmin(req, "quotas"));
             return;
         }
         Matcher strata = TAG_HISTORY.matcher(path);
         if (strata.matches()) {
-            tagHistory.handle(new ApiRequest(req, Names.repository(strata.group(1)), ""), strata.group(2), strata.group(3));
+            // reading a tag's history is a pull; restoring it moves the tag, a push
+            String action = req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD ? Scope.PULL : Scope.PUSH;
+            tagHistory.handle(api(req, strata.group(1), "", action), strata.group(2), strata.group(3));
             return;
         }
         if (!path.startsWith("/v2/")) throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
+        HttpMethod method = req.method();
+        boolean read = method == HttpMethod.GET || method == HttpMethod.HEAD;
+        String writeOrDelete = method == HttpMethod.DELETE ? Scope.DELETE : Scope.PUSH;
         Matcher m;
-        if ((m = TAGS.matcher(path)).matches()) tags.handle(api(req, m, null));
-        else if ((m = UPLOADS.matcher(path)).matches()) uploads.handle(api(req, m, m.group(2)));
-        else if ((m = BLOBS.matcher(path)).matches()) blobs.handle(api(req, m, m.group(2)));
-        else if ((m = MANIFESTS.matcher(path)).matches()) manifests.handle(api(req, m, m.group(2)));
-        else if ((m = REFERRERS.matcher(path)).matches()) referrers.handle(api(req, m, m.group(2)));
+        if ((m = TAGS.matcher(path)).matches()) tags.handle(api(req, m, null, Scope.PULL));
+        else if ((m = UPLOADS.matcher(path)).matches()) uploads.handle(api(req, m, m.group(2), Scope.PUSH));
+        else if ((m = BLOBS.matcher(path)).matches()) blobs.handle(api(req, m, m.group(2), read ? Scope.PULL : writeOrDelete));
+        else if ((m = MANIFESTS.matcher(path)).matches()) manifests.handle(api(req, m, m.group(2), read ? Scope.PULL : writeOrDelete));
+        else if ((m = REFERRERS.matcher(path)).matches()) referrers.handle(api(req, m, m.group(2), Scope.PULL));
         else throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));
     }
 
     /** GET (quota and usage), PUT ?bytes=N (set), DELETE (remove) of a namespace's quota. */
-    private void quota(HttpServerRequest req, String namespace) {
+    private void quota(HttpServerRequest req, String namespace, Caller caller) {
         dev.strata.core.spi.Quotas q = services.quotas().get();
         Names.repository(namespace);
         if (namespace.indexOf('/') >= 0) throw OciError.NAME_INVALID.exception("a namespace has no '/': " + namespace);
@@ -193,7 +241,7 @@ public final class Gateway implements AutoCloseable {
         }
         long set = bytes;
         services.blocking(() -> {
-            if (set != Long.MIN_VALUE) q.set(namespace, set, Http.actor(req));
+            if (set != Long.MIN_VALUE) q.set(namespace, set, Http.actor(req, caller));
             return q.quota(namespace);
         }).onSuccess(quota -> {
             java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
@@ -219,8 +267,20 @@ public final class Gateway implements AutoCloseable {
         req.resume();
     }
 
-    private static ApiRequest api(HttpServerRequest req, Matcher m, String tail) {
-        return new ApiRequest(req, Names.repository(m.group(1)), tail == null ? "" : tail);
+    private Caller authorize(HttpServerRequest req, String name, String action) {
+        return auth == null ? Caller.UNRESTRICTED : auth.authorize(req, name, action);
+    }
+
+    /** Validates the name (grammar and configured length), then checks the caller may do {@code action} on it. */
+    private ApiRequest api(HttpServerRequest req, Matcher m, String tail, String action) {
+        return api(req, m.group(1), tail, action);
+    }
+
+    private ApiRequest api(HttpServerRequest req, String name, String tail, String action) {
+        int max = config.limits().maxNameLength();
+        if (name.length() > max) throw OciError.NAME_INVALID.exception("repository name longer than " + max + " characters");
+        Names.repository(name);
+        return new ApiRequest(req, name, tail == null ? "" : tail, authorize(req, name, action));
     }
 
     private static String truncate(String s) {

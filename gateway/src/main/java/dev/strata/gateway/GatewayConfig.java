@@ -10,10 +10,22 @@ package dev.strata.gateway;
  * @param maxBlobBytes      largest blob accepted
  * @param maxPageSize       largest page of tags or repositories, and the page when n is absent
  * @param eventLoops        event-loop threads serving HTTP
- * @param idleTimeoutSeconds a connection idle this long is closed
+ * @param idleTimeoutSeconds a connection idle this long is closed: nothing read or written, also in the
+ *                          middle of a request body (a stalled upload)
+ * @param limits            limits against hostile clients (request head time, header size, rates)
+ * @param tls               HTTPS certificate and key; null serves plain HTTP
  */
 public record GatewayConfig(String host, int port, int chunkBytes, int maxManifestBytes, long maxBlobBytes,
-                            int maxPageSize, int eventLoops, int idleTimeoutSeconds) {
+                            int maxPageSize, int eventLoops, int idleTimeoutSeconds, GatewayLimits limits, Tls tls) {
+    /** PEM files of the server certificate (chain) and its private key (PKCS#8 or SEC1/PKCS#1). */
+    public record Tls(java.nio.file.Path certPem, java.nio.file.Path keyPem) {
+        public Tls {
+            if (certPem == null || keyPem == null) throw new IllegalArgumentException("TLS needs both a certificate and a key file");
+            if (!java.nio.file.Files.isReadable(certPem)) throw new IllegalArgumentException("TLS certificate not readable: " + certPem);
+            if (!java.nio.file.Files.isReadable(keyPem)) throw new IllegalArgumentException("TLS key not readable: " + keyPem);
+        }
+    }
+
     public GatewayConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("gateway host is required");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("gateway port must be 0..65535");
@@ -25,10 +37,23 @@ public record GatewayConfig(String host, int port, int chunkBytes, int maxManife
         if (maxPageSize < 1 || maxPageSize > 100_000) throw new IllegalArgumentException("max page size must be 1..100000");
         if (eventLoops < 1 || eventLoops > 64) throw new IllegalArgumentException("event loops must be 1..64");
         if (idleTimeoutSeconds < 1) throw new IllegalArgumentException("idle timeout must be positive");
+        if (limits == null) throw new IllegalArgumentException("gateway limits are required");
     }
 
     public static GatewayConfig defaults(String host, int port) {
         return new GatewayConfig(host, port, 4 << 20, 4 << 20, 100L << 30, 10_000,
-                Math.max(1, Runtime.getRuntime().availableProcessors()), 300);
+                Math.max(1, Runtime.getRuntime().availableProcessors()), 300, GatewayLimits.defaults(), null);
+    }
+
+    public GatewayConfig withIdleTimeoutSeconds(int seconds) {
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, seconds, limits, tls);
+    }
+
+    public GatewayConfig withLimits(GatewayLimits l) {
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, l, tls);
+    }
+
+    public GatewayConfig withTls(Tls t) {
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, limits, t);
     }
 }

@@ -47,8 +47,14 @@ final class Http {
 
     /** Who is making the request, for tag history: no authentication yet, so the client's address. */
     static String actor(HttpServerRequest req) {
+        return actor(req, null);
+    }
+
+    /** Who did it, for tag history and audit: the token's user when auth is on, else anonymous; at the client address. */
+    static String actor(HttpServerRequest req, dev.strata.gateway.auth.Caller caller) {
         var a = req.remoteAddress();
-        return "anonymous@" + (a == null ? "unknown" : a.hostAddress());
+        String who = caller == null || caller.unrestricted() || caller.subject() == null ? "anonymous" : caller.subject();
+        return who + "@" + (a == null ? "unknown" : a.hostAddress());
     }
 
     static OciException toOci(Throwable t) {

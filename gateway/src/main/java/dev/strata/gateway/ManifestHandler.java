@@ -45,7 +45,7 @@ final class ManifestHandler {
         } else if (m == HttpMethod.PUT) {
             String contentType = Http.mediaType(r.req().getHeader("Content-Type"));
             readBounded(r.req(), s.config().maxManifestBytes())
-                    .compose(body -> s.blocking(() -> s.manifests().putManifest(r.name(), ref, contentType, body, Http.actor(r.req()))))
+                    .compose(body -> s.blocking(() -> s.manifests().putManifest(r.name(), ref, contentType, body, Http.actor(r.req(), r.caller()))))
                     .onSuccess(res -> {
                         HttpServerResponse resp = r.req().response()
                                 .putHeader("Location", "/v2/" + r.name() + "/manifests/" + res.digest())
@@ -55,7 +55,7 @@ final class ManifestHandler {
                     }).onFailure(t -> Http.fail(r.req(), t));
         } else if (m == HttpMethod.DELETE) {
             s.blocking(() -> {
-                s.manifests().delete(r.name(), ref, Http.actor(r.req()));
+                s.manifests().delete(r.name(), ref, Http.actor(r.req(), r.caller()));
                 return null;
             }).onSuccess(v -> Http.empty(r.req().response(), 202)).onFailure(t -> Http.fail(r.req(), t));
         } else {

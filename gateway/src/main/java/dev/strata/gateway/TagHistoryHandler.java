@@ -52,7 +52,7 @@ final class TagHistoryHandler {
             Digest digest = d == null ? null : Digest.parse(d);
             Long when = at == null ? null : parseTime(at);
             if (digest == null && when == null) throw OciError.MANIFEST_INVALID.exception("restore needs ?digest= or ?at=");
-            s.blocking(() -> s.manifests().restoreTag(r.name(), tag, digest, when, Http.actor(r.req()))).onSuccess(restored -> {
+            s.blocking(() -> s.manifests().restoreTag(r.name(), tag, digest, when, Http.actor(r.req(), r.caller()))).onSuccess(restored -> {
                 r.req().response().putHeader(Http.CONTENT_DIGEST, restored.toString());
                 Http.json(r.req().response(), 201, "application/json", Map.of("name", r.name(), "tag", tag, "digest", restored.toString()));
             }).onFailure(t -> Http.fail(r.req(), t));

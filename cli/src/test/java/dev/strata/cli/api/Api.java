@@ -24,10 +24,23 @@ final class Api {
     static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
 
     final String base;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
+    /** Sent as Authorization on every request when not null. */
+    private final String authorization;
 
     Api(String base) {
+        this(base, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build(), null);
+    }
+
+    Api(String base, HttpClient http, String authorization) {
         this.base = base;
+        this.http = http;
+        this.authorization = authorization;
+    }
+
+    /** The same client sending {@code Authorization: Bearer token} (null: no Authorization). */
+    Api withToken(String token) {
+        return new Api(base, http, token == null ? null : "Bearer " + token);
     }
 
     HttpResponse<byte[]> send(String method, String path, byte[] body, String... headers) {
@@ -35,6 +48,9 @@ final class Api {
                 .timeout(Duration.ofSeconds(120))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (headers.length > 0) b.headers(headers);
+        if (authorization != null && java.util.Arrays.stream(headers).noneMatch("Authorization"::equalsIgnoreCase)) {
+            b.header("Authorization", authorization);
+        }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
