@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.storage.RadosConfig;
 import dev.strata.gc.GcConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -9,21 +10,71 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--storage rocksdb|rados]
+                                [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
                    strata quota set|get|remove NAMESPACE [SIZE] [--registry HOST:PORT]
-              serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
-                      --addr  where the gateway listens (default 127.0.0.1:5000)
-                      --data  data directory (default ./data)
-                      --gc-grace     how long a blob stays unreferenced before GC takes it (default 1h)
-                      --gc-interval  pause between online GC passes, 0 for none (default 5m)
+              serve   run the whole registry in one JVM: embedded Kafka, chunk storage, all services
+                      --addr            where the gateway listens (default 127.0.0.1:5000)
+                      --data            data directory (default ./data)
+                      --gc-grace        how long a blob stays unreferenced before GC takes it (default 1h)
+                      --gc-interval     pause between online GC passes, 0 for none (default 5m)
+                      --storage         where blob chunks go: rocksdb (DATA/storage, the default)
+                                        or rados (a Ceph pool; needs --ceph-conf)
+                      --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
+                      --ceph-pool       the RADOS pool (default strata; must exist)
+                      --ceph-namespace  RADOS namespace inside the pool (default: none)
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
             """;
+
+    private static final java.util.Set<String> SERVE_OPTIONS =
+            java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval", "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace");
+
+    /** The options of {@code serve} ({@code --opt VALUE} or {@code --opt=VALUE}) by name; bad input is an IllegalArgumentException. */
+    static java.util.Map<String, String> serveOptions(String[] args) {
+        java.util.Map<String, String> opts = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String name = eq > 0 ? a.substring(0, eq) : a;
+            if (!SERVE_OPTIONS.contains(name)) throw new IllegalArgumentException("unknown option '" + a + "'");
+            if (eq < 0 && i + 1 >= args.length) throw new IllegalArgumentException(name + " needs a value");
+            if (opts.put(name, eq > 0 ? a.substring(eq + 1) : args[++i]) != null) throw new IllegalArgumentException(name + " given twice");
+        }
+        return opts;
+    }
+
+    /** The GC settings of {@code serve}: --gc-grace (default 1h) and --gc-interval (default 5m). */
+    static GcConfig gcConfig(String[] args) {
+        java.util.Map<String, String> opts = serveOptions(args);
+        return new GcConfig(duration("--gc-grace", opts.getOrDefault("--gc-grace", "1h")),
+                duration("--gc-interval", opts.getOrDefault("--gc-interval", "5m")),
+                GcConfig.defaults().maxDeletesPerPass(), GcConfig.defaults().uploadExpiry());
+    }
+
+    /** Parses the storage and address options of {@code serve}; bad input is an IllegalArgumentException. */
+    static ServeConfig serveConfig(String[] args) {
+        java.util.Map<String, String> opts = serveOptions(args);
+        ServeConfig config = ServeConfig.of(opts.getOrDefault("--addr", "127.0.0.1:5000"),
+                Path.of(opts.getOrDefault("--data", "data")).toAbsolutePath().normalize());
+        String storage = opts.getOrDefault("--storage", "rocksdb");
+        if (storage.equals("rados")) {
+            String conf = opts.get("--ceph-conf");
+            if (conf == null) throw new IllegalArgumentException("--storage rados needs --ceph-conf FILE");
+            return config.withRados(RadosConfig.of(Path.of(conf).toAbsolutePath().normalize(),
+                    opts.get("--ceph-pool"), opts.getOrDefault("--ceph-namespace", "")));
+        }
+        if (!storage.equals("rocksdb")) throw new IllegalArgumentException("--storage must be rocksdb or rados, got '" + storage + "'");
+        for (String o : new String[] {"--ceph-conf", "--ceph-pool", "--ceph-namespace"}) {
+            if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage rados");
+        }
+        return config;
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
@@ -47,37 +98,14 @@ public final class Main {
             System.err.print(USAGE);
             System.exit(2);
         }
-        String addr = "127.0.0.1:5000";
-        Path data = Path.of("data");
-        String gcGrace = "1h";
-        String gcInterval = "5m";
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if ((a.equals("--addr") || a.equals("--data") || a.equals("--gc-grace") || a.equals("--gc-interval")) && i + 1 < args.length) {
-                switch (a) {
-                    case "--addr" -> addr = args[++i];
-                    case "--data" -> data = Path.of(args[++i]);
-                    case "--gc-grace" -> gcGrace = args[++i];
-                    default -> gcInterval = args[++i];
-                }
-            } else if (a.startsWith("--addr=")) {
-                addr = a.substring(7);
-            } else if (a.startsWith("--data=")) {
-                data = Path.of(a.substring(7));
-            } else {
-                System.err.println("strata serve: unknown or incomplete option '" + a + "'");
-                System.err.print(USAGE);
-                System.exit(2);
-            }
-        }
         ServeConfig config;
         GcConfig gc;
         try {
-            config = ServeConfig.of(addr, data.toAbsolutePath().normalize());
-            gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass(),
-                    GcConfig.defaults().uploadExpiry());
+            config = serveConfig(java.util.Arrays.copyOfRange(args, 1, args.length));
+            gc = gcConfig(java.util.Arrays.copyOfRange(args, 1, args.length));
         } catch (IllegalArgumentException e) {
             System.err.println("strata serve: " + e.getMessage());
+            System.err.print(USAGE);
             System.exit(2);
             return;
         }
@@ -97,7 +125,8 @@ public final class Main {
             stopped.countDown();
         }, "strata-shutdown"));
         System.out.println("strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
-                + "/v2/ (data in " + config.data() + ")");
+                + "/v2/ (data in " + config.data()
+                + (config.rados() == null ? "" : ", chunks in Ceph pool " + config.rados().pool()) + ")");
         System.out.flush();
         stopped.await();
     }

@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.storage.RadosConfig;
 import java.nio.file.Path;
 
 /**
@@ -9,8 +10,20 @@ import java.nio.file.Path;
  * @param port       port the gateway listens on (default 5000; 0 picks a free one)
  * @param data       data directory: kafka/, storage/ and meta/ live under it (default ./data)
  * @param partitions partitions of each topic when created
+ * @param rados      where chunks go: null for RocksDB under DATA/storage (the default), else a Ceph
+ *                   RADOS pool ({@code --storage rados --ceph-conf FILE [--ceph-pool POOL]})
  */
-public record ServeConfig(String host, int port, Path data, int partitions) {
+public record ServeConfig(String host, int port, Path data, int partitions, RadosConfig rados) {
+    /** RocksDB storage under DATA/storage. */
+    public ServeConfig(String host, int port, Path data, int partitions) {
+        this(host, port, data, partitions, null);
+    }
+
+    /** The same settings with chunks in RADOS. */
+    public ServeConfig withRados(RadosConfig rados) {
+        return new ServeConfig(host, port, data, partitions, rados);
+    }
+
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");

@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class StrataProcess implements AutoCloseable {
     static final String EXTERNAL_PROPERTY = "strata.test.externalRegistry";
+    /** "rados" launches every server with {@code --storage rados} on the Ceph cluster of STRATA_CEPH_CONF. */
+    static final String STORAGE_PROPERTY = "strata.test.storage";
     static final String MAIN_CLASS = "dev.strata.cli.Main";
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
@@ -59,6 +61,7 @@ final class StrataProcess implements AutoCloseable {
     private final boolean external;
     private final List<String> jvmArgs;
     private final Path dataDir;
+    private boolean rados = "rados".equals(System.getProperty(STORAGE_PROPERTY));
     private String hostPort;
     private int port;
     private Process process;
@@ -105,6 +108,37 @@ final class StrataProcess implements AutoCloseable {
         }
         Path dir = E2E.freshDir("data-" + name);
         return startOn(name, dir, jvmArgs);
+    }
+
+    /** Starts a server with a fresh data dir whose chunks go to RADOS, whatever {@value #STORAGE_PROPERTY} says. */
+    static StrataProcess startOnRados(String name) {
+        StrataProcess p = new StrataProcess(name, false, List.of(), E2E.freshDir("data-" + name), null);
+        p.rados = true;
+        p.port = freePort();
+        p.launch();
+        return p;
+    }
+
+    boolean usesRados() {
+        return rados;
+    }
+
+    /**
+     * The RADOS namespace of this server's chunks: one per data dir and test JVM, so a restart on the
+     * same data dir finds its chunks and servers never see each other's.
+     */
+    String radosNamespace() {
+        return ("e2e-" + ProcessHandle.current().pid() + "-" + dataDir.getFileName()).replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** The ceph.conf of the test cluster (STRATA_CEPH_CONF, or -Dstrata.ceph.conf); fails when there is none. */
+    static String cephConf() {
+        String v = System.getenv("STRATA_CEPH_CONF");
+        if (v == null || v.isBlank()) v = System.getProperty("strata.ceph.conf");
+        if (v == null || v.isBlank() || v.startsWith("${")) {
+            fail("a server on RADOS needs a Ceph cluster: set STRATA_CEPH_CONF to the ceph.conf printed by deploy/ceph/start.sh (bin/test does)");
+        }
+        return v.trim();
     }
 
     /** Starts a server on a given data dir (e.g. one left by an earlier process). */
@@ -180,6 +214,9 @@ final class StrataProcess implements AutoCloseable {
         cmd.add(hostPort);
         cmd.add("--data");
         cmd.add(dataDir.toString());
+        if (rados) {
+            cmd.addAll(List.of("--storage", "rados", "--ceph-conf", cephConf(), "--ceph-namespace", radosNamespace()));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(E2E.targetDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -380,6 +417,6 @@ final class StrataProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "StrataProcess[" + name + (external ? ", external " : ", ") + hostPort + "]";
+        return "StrataProcess[" + name + (external ? ", external " : ", ") + hostPort + (rados ? ", rados" : "") + "]";
     }
 }
