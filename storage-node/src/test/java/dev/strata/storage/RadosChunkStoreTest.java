@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.spi.CephTestCluster;
 import dev.strata.core.spi.ChunkStoreConformance;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,12 +25,12 @@ import org.junit.jupiter.api.Test;
 class RadosChunkStoreTest extends ChunkStoreConformance {
     @BeforeAll
     static void requireCluster() {
-        CephCluster.require();
+        CephTestCluster.require();
     }
 
     @Override
     protected ChunkStore newStore(Path dir) {
-        return new RadosChunkStore(RadosConfig.of(CephCluster.conf(), CephCluster.pool(), namespaceFor(dir)));
+        return new RadosChunkStore(RadosConfig.of(CephTestCluster.conf(), CephTestCluster.pool(), namespaceFor(dir)));
     }
 
     static String namespaceFor(Path dir) {
@@ -70,7 +71,7 @@ class RadosChunkStoreTest extends ChunkStoreConformance {
     @Test
     void namespacesIsolateStores() {
         store.put("shared-name", ByteBuffer.wrap(new byte[] {1}));
-        try (ChunkStore other = new RadosChunkStore(RadosConfig.of(CephCluster.conf(), CephCluster.pool(), namespaceFor(storeDir()) + "-other"))) {
+        try (ChunkStore other = new RadosChunkStore(RadosConfig.of(CephTestCluster.conf(), CephTestCluster.pool(), namespaceFor(storeDir()) + "-other"))) {
             assertEquals(-1, other.size("shared-name"));
             other.put("shared-name", ByteBuffer.wrap(new byte[] {2, 2}));
             assertEquals(2, other.size("shared-name"));
@@ -82,15 +83,15 @@ class RadosChunkStoreTest extends ChunkStoreConformance {
     @Test
     void missingPoolIsAClearError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new RadosChunkStore(RadosConfig.of(CephCluster.conf(), "no-such-pool-" + System.nanoTime(), "")));
+                () -> new RadosChunkStore(RadosConfig.of(CephTestCluster.conf(), "no-such-pool-" + System.nanoTime(), "")));
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
     }
 
     @Test
     void badConfigIsAClearError() {
         assertThrows(IllegalArgumentException.class, () -> RadosConfig.of(tempDir.resolve("missing.conf"), "strata", ""));
-        assertThrows(IllegalArgumentException.class, () -> RadosConfig.of(CephCluster.conf(), "bad/pool", ""));
-        assertThrows(IllegalArgumentException.class, () -> RadosConfig.of(CephCluster.conf(), "strata", "bad ns"));
+        assertThrows(IllegalArgumentException.class, () -> RadosConfig.of(CephTestCluster.conf(), "bad/pool", ""));
+        assertThrows(IllegalArgumentException.class, () -> RadosConfig.of(CephTestCluster.conf(), "strata", "bad ns"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.core.spi.CephTestCluster;
 import dev.strata.storage.RadosChunkStore;
 import dev.strata.storage.RadosConfig;
 import java.net.http.HttpRequest;
@@ -44,7 +45,7 @@ class RadosServeE2ETest {
     }
 
     private static List<String> radosChunkIds() {
-        RadosConfig config = RadosConfig.of(Path.of(StrataProcess.cephConf()), RadosConfig.DEFAULT_POOL, server.radosNamespace());
+        RadosConfig config = RadosConfig.of(Path.of(StrataProcess.cephConf()), CephTestCluster.pool(), server.radosNamespace());
         List<String> ids = new ArrayList<>();
         try (RadosChunkStore store = new RadosChunkStore(config)) {
             store.list(null, ids::add);

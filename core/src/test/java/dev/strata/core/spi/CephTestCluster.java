@@ -1,4 +1,4 @@
-package dev.strata.storage;
+package dev.strata.core.spi;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -7,27 +7,28 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * The Ceph cluster the RADOS tests use: its ceph.conf comes from the environment variable
- * {@value #CONF_ENV} or the system property {@value #CONF_PROPERTY} (bin/test starts a cluster
- * with deploy/ceph/start.sh and sets both). Without one, the tests fail when {@code CI=true} and
+ * The Ceph cluster of the RADOS tests (the RADOS conformance suite, serve on RADOS): its ceph.conf
+ * comes from the environment variable {@value #CONF_ENV} or the system property
+ * {@value #CONF_PROPERTY} (bin/test starts a cluster with deploy/ceph/start.sh and sets both); the
+ * pool from {@value #POOL_ENV} (default strata). Without one, the tests fail when {@code CI=true} and
  * are skipped otherwise, with a message that names the variable.
  */
-final class CephCluster {
-    static final String CONF_ENV = "STRATA_CEPH_CONF";
-    static final String CONF_PROPERTY = "strata.ceph.conf";
-    static final String POOL_ENV = "STRATA_CEPH_POOL";
+public final class CephTestCluster {
+    public static final String CONF_ENV = "STRATA_CEPH_CONF";
+    public static final String CONF_PROPERTY = "strata.ceph.conf";
+    public static final String POOL_ENV = "STRATA_CEPH_POOL";
 
-    private CephCluster() {}
+    private CephTestCluster() {}
 
     /** The configured ceph.conf, or null. */
-    static Path confOrNull() {
+    public static Path confOrNull() {
         String v = System.getenv(CONF_ENV);
         if (v == null || v.isBlank()) v = System.getProperty(CONF_PROPERTY);
         if (v == null || v.isBlank() || v.startsWith("${")) return null;
         return Path.of(v.trim());
     }
 
-    static void require() {
+    public static void require() {
         Path conf = confOrNull();
         String why = conf == null
                 ? "no Ceph cluster: set " + CONF_ENV + " (or -D" + CONF_PROPERTY + ") to the ceph.conf printed by deploy/ceph/start.sh"
@@ -37,12 +38,13 @@ final class CephCluster {
         Assumptions.abort(why);
     }
 
-    static Path conf() {
+    /** The ceph.conf; fails (CI=true) or aborts the test (otherwise) when there is none. */
+    public static Path conf() {
         require();
         return confOrNull();
     }
 
-    static String pool() {
+    public static String pool() {
         String p = System.getenv(POOL_ENV);
         return p == null || p.isBlank() ? "strata" : p;
     }
