@@ -30,7 +30,7 @@ public final class Main {
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
-            """;
+            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ");
 
     private static final java.util.Set<String> SERVE_OPTIONS =
             java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval", "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace");
@@ -92,6 +92,10 @@ public final class Main {
         }
         if (args[0].equals("replay")) {
             System.exit(ReplayCommand.run(args, System.out, System.err));
+        }
+        if (args[0].equals("storage-node")) {
+            StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
         }
         if (!args[0].equals("serve")) {
             System.err.println("strata: unknown command '" + args[0] + "'");
