@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.storage.PlacementConfig;
 import dev.strata.storage.RadosConfig;
 import dev.strata.gc.GcConfig;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--storage rocksdb|rados]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--storage rocksdb|rados|nodes]
                                 [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
@@ -21,19 +22,23 @@ public final class Main {
                       --data            data directory (default ./data)
                       --gc-grace        how long a blob stays unreferenced before GC takes it (default 1h)
                       --gc-interval     pause between online GC passes, 0 for none (default 5m)
-                      --storage         where blob chunks go: rocksdb (DATA/storage, the default)
-                                        or rados (a Ceph pool; needs --ceph-conf)
+                      --storage         where blob chunks go: rocksdb (DATA/storage, the default),
+                                        rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
                       --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
                       --ceph-pool       the RADOS pool (default strata; must exist)
                       --ceph-namespace  RADOS namespace inside the pool (default: none)
+                      --storage nodes --storage-nodes ID=http://HOST:PORT,...  [--replicas R] [--write-quorum W]
+                                        chunks on storage nodes (strata storage-node), R copies each by
+                                        rendezvous hashing (default R=2), acknowledged after W (default R)
               tag     list a tag's history, or point it back (see strata tag --help)
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
-            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ");
+            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ");
 
     private static final java.util.Set<String> SERVE_OPTIONS =
-            java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval", "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace");
+            java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval", "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace",
+                    "--storage-nodes", "--replicas", "--write-quorum");
 
     /** The options of {@code serve} ({@code --opt VALUE} or {@code --opt=VALUE}) by name; bad input is an IllegalArgumentException. */
     static java.util.Map<String, String> serveOptions(String[] args) {
@@ -69,11 +74,30 @@ public final class Main {
             return config.withRados(RadosConfig.of(Path.of(conf).toAbsolutePath().normalize(),
                     opts.get("--ceph-pool"), opts.getOrDefault("--ceph-namespace", "")));
         }
-        if (!storage.equals("rocksdb")) throw new IllegalArgumentException("--storage must be rocksdb or rados, got '" + storage + "'");
         for (String o : new String[] {"--ceph-conf", "--ceph-pool", "--ceph-namespace"}) {
             if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage rados");
         }
+        if (storage.equals("nodes")) {
+            String spec = opts.get("--storage-nodes");
+            if (spec == null) throw new IllegalArgumentException("--storage nodes needs --storage-nodes ID=http://HOST:PORT,...");
+            int replicas = intOption(opts, "--replicas", Math.min(2, PlacementConfig.parseNodes(spec).size()));
+            return config.withPlacement(new PlacementConfig(PlacementConfig.parseNodes(spec), replicas, intOption(opts, "--write-quorum", replicas)));
+        }
+        if (!storage.equals("rocksdb")) throw new IllegalArgumentException("--storage must be rocksdb, rados or nodes, got '" + storage + "'");
+        for (String o : new String[] {"--storage-nodes", "--replicas", "--write-quorum"}) {
+            if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage nodes");
+        }
         return config;
+    }
+
+    private static int intOption(java.util.Map<String, String> opts, String name, int defaultValue) {
+        String v = opts.get(name);
+        if (v == null) return defaultValue;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -92,6 +116,9 @@ public final class Main {
         }
         if (args[0].equals("replay")) {
             System.exit(ReplayCommand.run(args, System.out, System.err));
+        }
+        if (args[0].equals("fsck")) {
+            System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args[0].equals("storage-node")) {
             StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
@@ -130,7 +157,8 @@ public final class Main {
         }, "strata-shutdown"));
         System.out.println("strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
                 + "/v2/ (data in " + config.data()
-                + (config.rados() == null ? "" : ", chunks in Ceph pool " + config.rados().pool()) + ")");
+                + (config.rados() == null ? "" : ", chunks in Ceph pool " + config.rados().pool())
+                + (config.placement() == null ? "" : ", chunks on " + config.placement().nodes().size() + " storage nodes") + ")");
         System.out.flush();
         stopped.await();
     }

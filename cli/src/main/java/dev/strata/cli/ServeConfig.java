@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.storage.PlacementConfig;
 import dev.strata.storage.RadosConfig;
 import java.nio.file.Path;
 
@@ -12,16 +13,23 @@ import java.nio.file.Path;
  * @param partitions partitions of each topic when created
  * @param rados      where chunks go: null for RocksDB under DATA/storage (the default), else a Ceph
  *                   RADOS pool ({@code --storage rados --ceph-conf FILE [--ceph-pool POOL]})
+ * @param placement  non-null: chunks go to storage nodes over HTTP, R copies each
+ *                   ({@code --storage nodes --storage-nodes ID=URL,... [--replicas R] [--write-quorum W]})
  */
-public record ServeConfig(String host, int port, Path data, int partitions, RadosConfig rados) {
+public record ServeConfig(String host, int port, Path data, int partitions, RadosConfig rados, PlacementConfig placement) {
     /** RocksDB storage under DATA/storage. */
     public ServeConfig(String host, int port, Path data, int partitions) {
-        this(host, port, data, partitions, null);
+        this(host, port, data, partitions, null, null);
     }
 
     /** The same settings with chunks in RADOS. */
     public ServeConfig withRados(RadosConfig rados) {
-        return new ServeConfig(host, port, data, partitions, rados);
+        return new ServeConfig(host, port, data, partitions, rados, null);
+    }
+
+    /** The same settings with chunks on storage nodes. */
+    public ServeConfig withPlacement(PlacementConfig placement) {
+        return new ServeConfig(host, port, data, partitions, null, placement);
     }
 
     public ServeConfig {

@@ -98,8 +98,13 @@ public final class SingleNode implements AutoCloseable {
         port = gateway.start();
     }
 
-    /** RocksDB under DATA/storage, or the RADOS pool of {@link ServeConfig#rados()}. */
+    /** RocksDB under DATA/storage, the RADOS pool of {@link ServeConfig#rados()}, or storage nodes over HTTP. */
     private static ChunkStore openChunkStore(ServeConfig c) {
+        if (c.placement() != null) {
+            LOG.info("chunks on storage nodes {}, {} replicas, write quorum {}", c.placement().nodes(), c.placement().replicas(),
+                    c.placement().writeQuorum());
+            return c.placement().open(TIMEOUT);
+        }
         if (c.rados() == null) return new RocksChunkStore(c.data().resolve("storage"));
         RadosChunkStore rados = new RadosChunkStore(c.rados());
         LOG.info("chunks in {}", rados);

@@ -39,10 +39,30 @@ class ServeOptionsTest {
     }
 
     @Test
+    void storageNodesWithReplicasAndQuorum() {
+        ServeConfig c = Main.serveConfig(new String[] {"--storage", "nodes", "--storage-nodes", "n0=http://127.0.0.1:7000,n1=http://127.0.0.1:7001,n2=http://127.0.0.1:7002"});
+        assertEquals(java.util.List.of("n0", "n1", "n2"), java.util.List.copyOf(c.placement().nodes().keySet()));
+        assertEquals(2, c.placement().replicas());
+        assertEquals(2, c.placement().writeQuorum());
+        assertNull(c.rados());
+        ServeConfig w = Main.serveConfig(new String[] {"--storage=nodes", "--storage-nodes=a=http://h:1,b=http://h:2,c=http://h:3", "--replicas=3", "--write-quorum=2"});
+        assertEquals(3, w.placement().replicas());
+        assertEquals(2, w.placement().writeQuorum());
+    }
+
+    @Test
     void badStorageOptionsAreClearErrors() throws Exception {
         Path conf = Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
         assertTrue(message("--storage", "rados").contains("--ceph-conf"));
-        assertTrue(message("--storage", "s3").contains("rocksdb or rados"));
+        assertTrue(message("--storage", "s3").contains("rocksdb, rados or nodes"));
+        assertTrue(message("--storage", "nodes").contains("--storage-nodes"));
+        assertTrue(message("--storage-nodes", "a=http://h:1").contains("needs --storage nodes"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,b=http://h:2", "--replicas", "3").contains("--replicas must be 1..2"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--write-quorum", "2").contains("--write-quorum"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "http://h:1").contains("ID=http"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=ftp://h:1").contains("http://HOST:PORT"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,a=http://h:2").contains("twice"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--replicas", "x").contains("number"));
         assertTrue(message("--ceph-conf", conf.toString()).contains("needs --storage rados"));
         assertTrue(message("--ceph-pool", "p").contains("needs --storage rados"));
         assertTrue(message("--storage", "rados", "--ceph-conf", dir.resolve("nope.conf").toString()).contains("no such file"));

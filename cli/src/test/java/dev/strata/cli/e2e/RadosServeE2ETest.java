@@ -60,22 +60,8 @@ class RadosServeE2ETest {
         byte[] layer = E2E.randomBytes(9 * 1024 * 1024 + 7); // three 4 MiB chunks
         String layerDigest = E2E.digest(layer);
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"token\":\"" + E2E.token() + "\"}").getBytes(StandardCharsets.UTF_8);
-        String configDigest = E2E.digest(config);
-        for (byte[] blob : List.of(layer, config)) {
-            HttpResponse<byte[]> r = c.send(HttpRequest.newBuilder(c.uri("/v2/" + repo + "/blobs/uploads/?digest=" + E2E.digest(blob)))
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(blob)));
-            assertEquals(201, r.statusCode(), () -> "monolithic POST: " + new String(r.body(), StandardCharsets.UTF_8));
-        }
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + configDigest + "\",\"size\":" + config.length + "},"
-                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + layerDigest + "\",\"size\":" + layer.length + "}]}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = c.pushImage(repo, "v1", config, layer);
         String manifestDigest = E2E.digest(manifest);
-        HttpResponse<byte[]> put = c.send(HttpRequest.newBuilder(c.uri("/v2/" + repo + "/manifests/v1"))
-                .header("Content-Type", RegistryClient.OCI_MANIFEST)
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)));
-        assertEquals(201, put.statusCode(), () -> "PUT manifest: " + new String(put.body(), StandardCharsets.UTF_8));
 
         assertPulls(c, repo, layer, layerDigest, manifest, manifestDigest);
 
@@ -92,9 +78,7 @@ class RadosServeE2ETest {
 
     private static void assertPulls(RegistryClient c, String repo, byte[] layer, String layerDigest, byte[] manifest, String manifestDigest) {
         assertArrayEquals(manifest, c.manifestBytes(repo, "v1", manifestDigest), "manifest by tag");
-        HttpResponse<byte[]> blob = c.get("/v2/" + repo + "/blobs/" + layerDigest);
-        assertEquals(200, blob.statusCode(), "GET blob");
-        assertTrue(Arrays.equals(layer, blob.body()), "the pulled layer differs from the pushed one");
+        c.assertBlobBytes(repo, layer);
         int from = 4 * 1024 * 1024 - 10; // across the first chunk boundary
         HttpResponse<byte[]> range = c.get("/v2/" + repo + "/blobs/" + layerDigest, "Range", "bytes=" + from + "-" + (from + 99));
         assertEquals(206, range.statusCode(), "GET blob with Range");

@@ -55,17 +55,20 @@ class StorageNodeProcessE2ETest {
     }
 
     private Node start(Path config, Path log) throws Exception {
+        int before = readyLines(log); // a restart appends to the same log
         Process p = launch(config, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            Matcher m = READY.matcher(Files.exists(log) ? Files.readString(log) : "");
-            String last = null;
-            String url = null;
-            while (m.find()) { // the last ready line of this log (a restart appends)
-                last = m.group(1);
-                url = "http://" + m.group(2);
+            if (readyLines(log) > before) {
+                Matcher m = READY.matcher(Files.readString(log));
+                String id = null;
+                String url = null;
+                while (m.find()) {
+                    id = m.group(1);
+                    url = "http://" + m.group(2);
+                }
+                return new Node(p, log, id, url);
             }
-            if (last != null && p.isAlive() && readyLines(log) == started.size()) return new Node(p, log, last, url);
             if (!p.isAlive()) fail("storage-node exited with " + p.exitValue() + ":\n" + Files.readString(log));
             Thread.sleep(100);
         }
@@ -74,6 +77,7 @@ class StorageNodeProcessE2ETest {
     }
 
     private int readyLines(Path log) throws IOException {
+        if (!Files.exists(log)) return 0;
         Matcher m = READY.matcher(Files.readString(log));
         int n = 0;
         while (m.find()) n++;
@@ -121,6 +125,76 @@ class StorageNodeProcessE2ETest {
         try (RadosChunkStore direct = new RadosChunkStore(RadosConfig.of(conf, CephTestCluster.pool(), namespace))) {
             assertArrayEquals(data, direct.read("c-1", 0, data.length), "the chunk is an object in the pool");
             assertTrue(direct.delete("c-1"));
+        }
+    }
+
+    /** Runs {@code strata fsck} as its own process; returns its exit code and output. */
+    private Object[] fsck(Path dir, String nodesSpec) throws Exception {
+        Path log = dir.resolve("fsck-" + System.nanoTime() + ".log");
+        Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), StrataProcess.MAIN_CLASS, "fsck", "--storage-nodes", nodesSpec, "--replicas", "2")
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "fsck finished");
+        return new Object[] {p.exitValue(), Files.readString(log)};
+    }
+
+    private static java.util.Set<String> ids(HttpChunkStore node) {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        node.list(null, ids::add);
+        return ids;
+    }
+
+    @Test
+    void threeNodesWithTwoReplicasSurviveKill9AndFsckRepairs() throws Exception {
+        Path dir = E2E.freshDir("three-nodes");
+        Path[] configs = new Path[3];
+        Node[] nodes = new Node[3];
+        StringBuilder spec = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            int port = StrataProcess.freePort();
+            configs[i] = Files.writeString(dir.resolve("n" + i + ".yaml"), "listen: 127.0.0.1:" + port + "\nnodeId: n" + i + "\ndata: n" + i + "\n");
+            nodes[i] = start(configs[i], dir.resolve("n" + i + ".log"));
+            spec.append(i == 0 ? "" : ",").append("n").append(i).append('=').append(nodes[i].baseUrl());
+        }
+        try (StrataProcess server = StrataProcess.startWith("three-nodes", List.of("--storage", "nodes", "--storage-nodes", spec.toString(), "--replicas", "2"))) {
+            RegistryClient c = new RegistryClient(server);
+            String repo = "e2e/placed-" + E2E.token();
+            byte[][] layers = {E2E.randomBytes(9 * 1024 * 1024 + 1), E2E.randomBytes(1024 * 1024), E2E.randomBytes(5000)};
+            byte[] config = ("{\"token\":\"" + E2E.token() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] manifest = c.pushImage(repo, "v1", config, layers);
+            java.util.Set<String> before = new java.util.TreeSet<>();
+            for (Node n : nodes) before.addAll(ids(new HttpChunkStore(n.baseUrl(), Duration.ofSeconds(30))));
+            assertTrue(before.size() >= 7, "chunks: 3 + 1 + 1 layer chunks, config, manifest: " + before);
+
+            nodes[1].process().destroyForcibly(); // kill -9 one storage node
+            assertTrue(nodes[1].process().waitFor(30, TimeUnit.SECONDS));
+            for (byte[] layer : layers) c.assertBlobBytes(repo, layer);
+            c.assertBlobBytes(repo, config);
+            assertArrayEquals(manifest, c.manifestBytes(repo, "v1", E2E.digest(manifest)));
+
+            Object[] fsck = fsck(dir, spec.toString());
+            String out = (String) fsck[1];
+            assertEquals(0, fsck[0], out);
+            assertTrue(out.contains("nodes not answering: n1"), out);
+            Matcher copies = Pattern.compile("(\\d+) chunks checked, (\\d+) copies made, 0 failed").matcher(out);
+            assertTrue(copies.find(), out);
+            assertEquals(before.size(), Integer.parseInt(copies.group(1)), out);
+            assertTrue(Integer.parseInt(copies.group(2)) > 0, "n1 held copies, so fsck re-replicated some: " + out);
+            java.util.Set<String> n0 = ids(new HttpChunkStore(nodes[0].baseUrl(), Duration.ofSeconds(30)));
+            java.util.Set<String> n2 = ids(new HttpChunkStore(nodes[2].baseUrl(), Duration.ofSeconds(30)));
+            assertEquals(before, n0, "every chunk on survivor n0 after fsck");
+            assertEquals(before, n2, "every chunk on survivor n2 after fsck");
+
+            // the node comes back on its port and data: nothing breaks
+            nodes[1] = start(configs[1], dir.resolve("n1.log"));
+            for (byte[] layer : layers) c.assertBlobBytes(repo, layer);
+            byte[] later = E2E.randomBytes(6 * 1024 * 1024);
+            c.pushImage(repo, "v2", config, later);
+            c.assertBlobBytes(repo, later);
+            Object[] again = fsck(dir, spec.toString());
+            assertEquals(0, again[0], (String) again[1]);
+            assertTrue(((String) again[1]).contains("0 failed"), (String) again[1]);
         }
     }
 

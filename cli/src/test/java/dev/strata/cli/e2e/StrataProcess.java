@@ -62,6 +62,7 @@ final class StrataProcess implements AutoCloseable {
     private final List<String> jvmArgs;
     private final Path dataDir;
     private boolean rados = "rados".equals(System.getProperty(STORAGE_PROPERTY));
+    private List<String> serveArgs = List.of();
     private String hostPort;
     private int port;
     private Process process;
@@ -114,6 +115,16 @@ final class StrataProcess implements AutoCloseable {
     static StrataProcess startOnRados(String name) {
         StrataProcess p = new StrataProcess(name, false, List.of(), E2E.freshDir("data-" + name), null);
         p.rados = true;
+        p.port = freePort();
+        p.launch();
+        return p;
+    }
+
+    /** Starts a server with a fresh data dir and extra {@code serve} options (e.g. --storage nodes ...). */
+    static StrataProcess startWith(String name, List<String> serveArgs) {
+        StrataProcess p = new StrataProcess(name, false, List.of(), E2E.freshDir("data-" + name), null);
+        p.rados = false;
+        p.serveArgs = List.copyOf(serveArgs);
         p.port = freePort();
         p.launch();
         return p;
@@ -209,6 +220,7 @@ final class StrataProcess implements AutoCloseable {
         cmd.add(hostPort);
         cmd.add("--data");
         cmd.add(dataDir.toString());
+        cmd.addAll(serveArgs);
         if (rados) {
             cmd.addAll(List.of("--storage", "rados", "--ceph-conf", cephConf(),
                     "--ceph-pool", dev.strata.core.spi.CephTestCluster.pool(), "--ceph-namespace", radosNamespace()));
