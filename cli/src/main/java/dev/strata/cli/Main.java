@@ -149,16 +149,25 @@ public final class Main {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("strata: shutting down");
-            node.close();
-            stopped.countDown();
-        }, "strata-shutdown"));
-        System.out.println("strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
+        runUntilStopped("strata", node, "strata ready: serving the OCI Distribution API on http://" + config.host() + ":" + node.port()
                 + "/v2/ (data in " + config.data()
                 + (config.rados() == null ? "" : ", chunks in Ceph pool " + config.rados().pool())
                 + (config.placement() == null ? "" : ", chunks on " + config.placement().nodes().size() + " storage nodes") + ")");
+    }
+
+    /** Prints the ready line, then blocks until SIGTERM, when it closes {@code node}. */
+    static void runUntilStopped(String name, AutoCloseable node, String readyLine) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println(name + ": shutting down");
+            try {
+                node.close();
+            } catch (Exception e) {
+                System.err.println(name + ": error while stopping: " + e);
+            }
+            stopped.countDown();
+        }, "strata-shutdown"));
+        System.out.println(readyLine);
         System.out.flush();
         stopped.await();
     }

@@ -3,7 +3,6 @@ package dev.strata.cli;
 import dev.strata.storage.StorageNode;
 import dev.strata.storage.StorageNodeConfig;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code strata storage-node --config FILE}: one storage node (RocksDB or RADOS) serving the HTTP chunk API. */
 final class StorageNodeCommand {
@@ -41,15 +40,8 @@ final class StorageNodeCommand {
             System.exit(1);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("strata storage-node: shutting down");
-            node.close();
-            stopped.countDown();
-        }, "strata-storage-node-shutdown"));
-        System.out.println("strata storage-node ready: node " + node.nodeId() + " serving chunks on http://" + config.host() + ":"
-                + node.port() + "/chunks (" + (config.storage().equals("rados") ? "Ceph pool " + config.rados().pool() : "RocksDB in " + config.data()) + ")");
-        System.out.flush();
-        stopped.await();
+        Main.runUntilStopped("strata storage-node", node, "strata storage-node ready: node " + node.nodeId() + " serving chunks on http://"
+                + config.host() + ":" + node.port() + "/chunks ("
+                + (config.storage().equals("rados") ? "Ceph pool " + config.rados().pool() : "RocksDB in " + config.data()) + ")");
     }
 }

@@ -113,17 +113,17 @@ final class StrataProcess implements AutoCloseable {
 
     /** Starts a server with a fresh data dir whose chunks go to RADOS, whatever {@value #STORAGE_PROPERTY} says. */
     static StrataProcess startOnRados(String name) {
-        StrataProcess p = new StrataProcess(name, false, List.of(), E2E.freshDir("data-" + name), null);
-        p.rados = true;
-        p.port = freePort();
-        p.launch();
-        return p;
+        return launchNew(name, E2E.freshDir("data-" + name), List.of(), true, List.of());
     }
 
     /** Starts a server with a fresh data dir and extra {@code serve} options (e.g. --storage nodes ...). */
     static StrataProcess startWith(String name, List<String> serveArgs) {
-        StrataProcess p = new StrataProcess(name, false, List.of(), E2E.freshDir("data-" + name), null);
-        p.rados = false;
+        return launchNew(name, E2E.freshDir("data-" + name), List.of(), false, serveArgs);
+    }
+
+    private static StrataProcess launchNew(String name, Path dataDir, List<String> jvmArgs, boolean rados, List<String> serveArgs) {
+        StrataProcess p = new StrataProcess(name, false, jvmArgs, dataDir, null);
+        p.rados = rados;
         p.serveArgs = List.copyOf(serveArgs);
         p.port = freePort();
         p.launch();
@@ -149,10 +149,7 @@ final class StrataProcess implements AutoCloseable {
 
     /** Starts a server on a given data dir (e.g. one left by an earlier process). */
     static StrataProcess startOn(String name, Path dataDir, String... jvmArgs) {
-        StrataProcess p = new StrataProcess(name, false, List.of(jvmArgs), dataDir, null);
-        p.port = freePort();
-        p.launch();
-        return p;
+        return launchNew(name, dataDir, List.of(jvmArgs), "rados".equals(System.getProperty(STORAGE_PROPERTY)), List.of());
     }
 
     boolean isExternal() {
