@@ -1,5 +1,7 @@
 package dev.strata.cli;
 
+import dev.strata.storage.PlacementConfig;
+import dev.strata.storage.RadosConfig;
 import dev.strata.gc.GcConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -9,18 +11,27 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--auth FILE]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--storage rocksdb|rados|nodes]
+                                [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS] [--auth FILE]
                                 [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
                    strata quota set|get|remove NAMESPACE [SIZE] [--registry HOST:PORT]
-              serve   run the whole registry in one JVM: embedded Kafka, RocksDB storage, all services
-                      --addr  where the gateway listens (default 127.0.0.1:5000)
-                      --data  data directory (default ./data)
-                      --gc-grace     how long a blob stays unreferenced before GC takes it (default 1h)
-                      --gc-interval  pause between online GC passes, 0 for none (default 5m)
-                      --auth  token auth with the users and rules of this file (docs/security.md)
+              serve   run the whole registry in one JVM: embedded Kafka, chunk storage, all services
+                      --addr            where the gateway listens (default 127.0.0.1:5000)
+                      --data            data directory (default ./data)
+                      --gc-grace        how long a blob stays unreferenced before GC takes it (default 1h)
+                      --gc-interval     pause between online GC passes, 0 for none (default 5m)
+                      --storage         where blob chunks go: rocksdb (DATA/storage, the default),
+                                        rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
+                      --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
+                      --ceph-pool       the RADOS pool (default strata; must exist)
+                      --ceph-namespace  RADOS namespace inside the pool (default: none)
+                      --storage nodes --storage-nodes ID=http://HOST:PORT,...  [--replicas R] [--write-quorum W]
+                                        chunks on storage nodes (strata storage-node), R copies each by
+                                        rendezvous hashing (default R=2), acknowledged after W (default R)
+                      --auth            token auth with the users and rules of this file (docs/security.md)
                       --tls-cert, --tls-key  serve HTTPS with this PEM certificate (chain) and key
                       limits (docs/configuration.md): --idle-timeout S, --request-head-timeout S,
                       --max-uploads-per-client N, --rate-limit PER_SECOND[:BURST], --upload-session-lifetime S
@@ -28,7 +39,79 @@ public final class Main {
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
-            """ + AdminCommands.USAGE;
+            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
+            + AdminCommands.USAGE;
+
+    private static final java.util.Set<String> SERVE_OPTIONS;
+
+    static {
+        java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval",
+                "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace", "--storage-nodes", "--replicas", "--write-quorum"));
+        names.addAll(ServeOptions.NAMES); // auth, TLS and limits
+        SERVE_OPTIONS = java.util.Set.copyOf(names);
+    }
+
+    /** The options of {@code serve} ({@code --opt VALUE} or {@code --opt=VALUE}) by name; bad input is an IllegalArgumentException. */
+    static java.util.Map<String, String> serveOptions(String[] args) {
+        java.util.Map<String, String> opts = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            String name = eq > 0 ? a.substring(0, eq) : a;
+            if (!SERVE_OPTIONS.contains(name)) throw new IllegalArgumentException("unknown option '" + a + "'");
+            if (eq < 0 && i + 1 >= args.length) throw new IllegalArgumentException(name + " needs a value");
+            if (opts.put(name, eq > 0 ? a.substring(eq + 1) : args[++i]) != null) throw new IllegalArgumentException(name + " given twice");
+        }
+        return opts;
+    }
+
+    /** The GC settings of {@code serve}: --gc-grace (default 1h) and --gc-interval (default 5m). */
+    static GcConfig gcConfig(String[] args) {
+        java.util.Map<String, String> opts = serveOptions(args);
+        return new GcConfig(duration("--gc-grace", opts.getOrDefault("--gc-grace", "1h")),
+                duration("--gc-interval", opts.getOrDefault("--gc-interval", "5m")),
+                GcConfig.defaults().maxDeletesPerPass(), GcConfig.defaults().uploadExpiry());
+    }
+
+    /** Parses the storage and address options of {@code serve}; bad input is an IllegalArgumentException. */
+    static ServeConfig serveConfig(String[] args) {
+        java.util.Map<String, String> opts = serveOptions(args);
+        java.util.Map<String, String> security = new java.util.HashMap<>();
+        for (String n : ServeOptions.NAMES) if (opts.containsKey(n)) security.put(n, opts.get(n));
+        ServeConfig config = ServeOptions.apply(ServeConfig.of(opts.getOrDefault("--addr", "127.0.0.1:5000"),
+                Path.of(opts.getOrDefault("--data", "data")).toAbsolutePath().normalize()), security);
+        String storage = opts.getOrDefault("--storage", "rocksdb");
+        if (storage.equals("rados")) {
+            String conf = opts.get("--ceph-conf");
+            if (conf == null) throw new IllegalArgumentException("--storage rados needs --ceph-conf FILE");
+            return config.withRados(RadosConfig.of(Path.of(conf).toAbsolutePath().normalize(),
+                    opts.get("--ceph-pool"), opts.getOrDefault("--ceph-namespace", "")));
+        }
+        for (String o : new String[] {"--ceph-conf", "--ceph-pool", "--ceph-namespace"}) {
+            if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage rados");
+        }
+        if (storage.equals("nodes")) {
+            String spec = opts.get("--storage-nodes");
+            if (spec == null) throw new IllegalArgumentException("--storage nodes needs --storage-nodes ID=http://HOST:PORT,...");
+            int replicas = intOption(opts, "--replicas", Math.min(2, PlacementConfig.parseNodes(spec).size()));
+            return config.withPlacement(new PlacementConfig(PlacementConfig.parseNodes(spec), replicas, intOption(opts, "--write-quorum", replicas)));
+        }
+        if (!storage.equals("rocksdb")) throw new IllegalArgumentException("--storage must be rocksdb, rados or nodes, got '" + storage + "'");
+        for (String o : new String[] {"--storage-nodes", "--replicas", "--write-quorum"}) {
+            if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage nodes");
+        }
+        return config;
+    }
+
+    private static int intOption(java.util.Map<String, String> opts, String name, int defaultValue) {
+        String v = opts.get(name);
+        if (v == null) return defaultValue;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
@@ -49,45 +132,26 @@ public final class Main {
         }
         if (args[0].equals("user")) System.exit(AdminCommands.user(args, System.in, System.out, System.err));
         if (args[0].equals("cert")) System.exit(AdminCommands.cert(args, System.err));
+        if (args[0].equals("fsck")) {
+            System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args[0].equals("storage-node")) {
+            StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (!args[0].equals("serve")) {
             System.err.println("strata: unknown command '" + args[0] + "'");
             System.err.print(USAGE);
             System.exit(2);
         }
-        String addr = "127.0.0.1:5000";
-        Path data = Path.of("data");
-        String gcGrace = "1h";
-        String gcInterval = "5m";
-        java.util.Map<String, String> security = new java.util.HashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (ServeOptions.NAMES.contains(a) && i + 1 < args.length) {
-                security.put(a, args[++i]);
-            } else if ((a.equals("--addr") || a.equals("--data") || a.equals("--gc-grace") || a.equals("--gc-interval")) && i + 1 < args.length) {
-                switch (a) {
-                    case "--addr" -> addr = args[++i];
-                    case "--data" -> data = Path.of(args[++i]);
-                    case "--gc-grace" -> gcGrace = args[++i];
-                    default -> gcInterval = args[++i];
-                }
-            } else if (a.startsWith("--addr=")) {
-                addr = a.substring(7);
-            } else if (a.startsWith("--data=")) {
-                data = Path.of(a.substring(7));
-            } else {
-                System.err.println("strata serve: unknown or incomplete option '" + a + "'");
-                System.err.print(USAGE);
-                System.exit(2);
-            }
-        }
         ServeConfig config;
         GcConfig gc;
         try {
-            config = ServeOptions.apply(ServeConfig.of(addr, data.toAbsolutePath().normalize()), security);
-            gc = new GcConfig(duration("--gc-grace", gcGrace), duration("--gc-interval", gcInterval), GcConfig.defaults().maxDeletesPerPass(),
-                    GcConfig.defaults().uploadExpiry());
+            config = serveConfig(java.util.Arrays.copyOfRange(args, 1, args.length));
+            gc = gcConfig(java.util.Arrays.copyOfRange(args, 1, args.length));
         } catch (IllegalArgumentException e) {
             System.err.println("strata serve: " + e.getMessage());
+            System.err.print(USAGE);
             System.exit(2);
             return;
         }
@@ -100,15 +164,26 @@ public final class Main {
             System.exit(1);
             return;
         }
+        runUntilStopped("strata", node, "strata ready: serving the OCI Distribution API on "
+                + (config.tls() == null ? "http" : "https") + "://" + config.host() + ":" + node.port()
+                + "/v2/ (data in " + config.data()
+                + (config.rados() == null ? "" : ", chunks in Ceph pool " + config.rados().pool())
+                + (config.placement() == null ? "" : ", chunks on " + config.placement().nodes().size() + " storage nodes") + ")");
+    }
+
+    /** Prints the ready line, then blocks until SIGTERM, when it closes {@code node}. */
+    static void runUntilStopped(String name, AutoCloseable node, String readyLine) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("strata: shutting down");
-            node.close();
+            System.out.println(name + ": shutting down");
+            try {
+                node.close();
+            } catch (Exception e) {
+                System.err.println(name + ": error while stopping: " + e);
+            }
             stopped.countDown();
         }, "strata-shutdown"));
-        System.out.println("strata ready: serving the OCI Distribution API on " + (config.tls() == null ? "http" : "https")
-                + "://" + config.host() + ":" + node.port()
-                + "/v2/ (data in " + config.data() + ")");
+        System.out.println(readyLine);
         System.out.flush();
         stopped.await();
     }

@@ -2,6 +2,8 @@ package dev.strata.cli;
 
 import dev.strata.gateway.GatewayConfig;
 import dev.strata.gateway.GatewayLimits;
+import dev.strata.storage.PlacementConfig;
+import dev.strata.storage.RadosConfig;
 import java.nio.file.Path;
 
 /**
@@ -15,9 +17,13 @@ import java.nio.file.Path;
  * @param idleTimeoutSeconds a connection idle this long (also mid-body) is closed (--idle-timeout, default 300)
  * @param auth       the auth file (--auth); null: no auth
  * @param tls        HTTPS certificate and key (--tls-cert, --tls-key); null: plain HTTP
+ * @param rados      where chunks go: null for RocksDB under DATA/storage (the default), else a Ceph
+ *                   RADOS pool ({@code --storage rados --ceph-conf FILE [--ceph-pool POOL]})
+ * @param placement  non-null: chunks go to storage nodes over HTTP, R copies each
+ *                   ({@code --storage nodes --storage-nodes ID=URL,... [--replicas R] [--write-quorum W]})
  */
 public record ServeConfig(String host, int port, Path data, int partitions, GatewayLimits limits, int idleTimeoutSeconds,
-                          Path auth, GatewayConfig.Tls tls) {
+                          Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement) {
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
@@ -26,23 +32,34 @@ public record ServeConfig(String host, int port, Path data, int partitions, Gate
         if (limits == null) limits = GatewayLimits.defaults();
         if (idleTimeoutSeconds < 1) throw new IllegalArgumentException("--idle-timeout must be positive");
         if (auth != null && !java.nio.file.Files.isReadable(auth)) throw new IllegalArgumentException("--auth: cannot read " + auth);
+        if (rados != null && placement != null) throw new IllegalArgumentException("--storage is either rados or nodes");
     }
 
-    /** No auth, plain HTTP, default limits. */
+    /** No auth, plain HTTP, default limits, RocksDB storage under DATA/storage. */
     public ServeConfig(String host, int port, Path data, int partitions) {
-        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null);
+        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null);
     }
 
     public ServeConfig withLimits(GatewayLimits l, int idleSeconds) {
-        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls);
+        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement);
     }
 
     public ServeConfig withAuth(Path authFile) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement);
     }
 
     public ServeConfig withTls(GatewayConfig.Tls t) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement);
+    }
+
+    /** The same settings with chunks in RADOS. */
+    public ServeConfig withRados(RadosConfig r) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null);
+    }
+
+    /** The same settings with chunks on storage nodes. */
+    public ServeConfig withPlacement(PlacementConfig p) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p);
     }
 
     /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */

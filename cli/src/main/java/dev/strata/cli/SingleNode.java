@@ -8,6 +8,8 @@ import dev.strata.gc.GcConfig;
 import dev.strata.gateway.auth.Authority;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.storage.RadosChunkStore;
 import dev.strata.storage.RocksChunkStore;
 import dev.strata.storage.RocksKvStore;
 import dev.strata.upload.UploadServiceImpl;
@@ -22,9 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code strata serve}: every service in one JVM. An embedded Kafka broker, a RocksDB storage node,
- * upload-, manifest- and gc-service, and the gateway, wired with in-process calls. Closing stops
- * them in reverse order.
+ * {@code strata serve}: every service in one JVM. An embedded Kafka broker, a storage node (RocksDB,
+ * or a Ceph RADOS pool), upload-, manifest- and gc-service, and the gateway, wired with in-process
+ * calls. Closing stops them in reverse order.
  */
 public final class SingleNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SingleNode.class);
@@ -36,7 +38,7 @@ public final class SingleNode implements AutoCloseable {
     private UploadServiceImpl uploads;
     private ManifestServiceImpl manifests;
     private GcService gc;
-    private RocksChunkStore chunks;
+    private ChunkStore chunks;
     private Gateway gateway;
     private int port;
     private String bootstrapServers;
@@ -64,7 +66,7 @@ public final class SingleNode implements AutoCloseable {
         bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
-        chunks = new RocksChunkStore(c.data().resolve("storage"));
+        chunks = openChunkStore(c);
         open.push(chunks);
         RocksKvStore uploadsKv = new RocksKvStore(c.data().resolve("meta/uploads"));
         open.push(uploadsKv);
@@ -97,6 +99,19 @@ public final class SingleNode implements AutoCloseable {
         manifests.quotas(gc);
         open.push(gateway);
         port = gateway.start();
+    }
+
+    /** RocksDB under DATA/storage, the RADOS pool of {@link ServeConfig#rados()}, or storage nodes over HTTP. */
+    private static ChunkStore openChunkStore(ServeConfig c) {
+        if (c.placement() != null) {
+            LOG.info("chunks on storage nodes {}, {} replicas, write quorum {}", c.placement().nodes(), c.placement().replicas(),
+                    c.placement().writeQuorum());
+            return c.placement().open(TIMEOUT);
+        }
+        if (c.rados() == null) return new RocksChunkStore(c.data().resolve("storage"));
+        RadosChunkStore rados = new RadosChunkStore(c.rados());
+        LOG.info("chunks in {}", rados);
+        return rados;
     }
 
     public int port() { return port; }

@@ -60,8 +60,8 @@ public final class RocksChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        byte[] k = key(id);
-        if (data.remaining() > MAX_CHUNK_BYTES) throw new IllegalArgumentException("chunk larger than " + MAX_CHUNK_BYTES + " bytes");
+        ChunkStore.checkPut(id, data);
+        byte[] k = id.getBytes(StandardCharsets.US_ASCII);
         try {
             if (data.isDirect()) {
                 ByteBuffer kb = ByteBuffer.allocateDirect(k.length).put(k).flip();
@@ -81,9 +81,7 @@ public final class RocksChunkStore implements ChunkStore {
     @Override
     public byte[] read(String id, long offset, int length) {
         byte[] v = getOrThrow(id);
-        if (offset < 0 || length < 0 || offset > v.length - length) {
-            throw new IllegalArgumentException("range " + offset + "+" + length + " outside chunk of " + v.length + " bytes");
-        }
+        ChunkStore.checkRange(offset, length, v.length);
         if (offset == 0 && length == v.length) return v;
         return java.util.Arrays.copyOfRange(v, (int) offset, (int) offset + length);
     }

@@ -89,6 +89,41 @@ final class RegistryClient {
         return r.body();
     }
 
+    /** Monolithic POST ?digest= of a blob; asserts 201. */
+    void pushBlob(String repo, byte[] blob) {
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(uri("/v2/" + repo + "/blobs/uploads/?digest=" + E2E.digest(blob)))
+                .header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(blob)));
+        assertEquals(201, r.statusCode(), () -> "monolithic POST of a blob: " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Pushes the config and layer blobs and an OCI image manifest for them under a tag; returns the manifest's bytes. */
+    byte[] pushImage(String repo, String tag, byte[] config, byte[]... layers) {
+        pushBlob(repo, config);
+        StringBuilder m = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + E2E.digest(config) + "\",\"size\":" + config.length + "},\"layers\":[");
+        for (int i = 0; i < layers.length; i++) {
+            pushBlob(repo, layers[i]);
+            m.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"")
+                    .append(E2E.digest(layers[i])).append("\",\"size\":").append(layers[i].length).append('}');
+        }
+        byte[] manifest = m.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<byte[]> put = send(HttpRequest.newBuilder(uri("/v2/" + repo + "/manifests/" + tag))
+                .header("Content-Type", OCI_MANIFEST)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)));
+        assertEquals(201, put.statusCode(), () -> "PUT manifest: " + new String(put.body(), java.nio.charset.StandardCharsets.UTF_8));
+        return manifest;
+    }
+
+    /** GET a blob; asserts 200 and the exact bytes. */
+    void assertBlobBytes(String repo, byte[] expected) {
+        HttpResponse<byte[]> r = get("/v2/" + repo + "/blobs/" + E2E.digest(expected));
+        assertEquals(200, r.statusCode(), () -> "GET blob " + E2E.digest(expected) + ": " + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+        if (!java.util.Arrays.equals(expected, r.body())) {
+            throw new AssertionError("blob " + E2E.digest(expected) + " differs from the pushed bytes (" + r.body().length + " of " + expected.length + " bytes)");
+        }
+    }
+
     int headBlob(String repo, String digest) {
         return head("/v2/" + repo + "/blobs/" + digest).statusCode();
     }

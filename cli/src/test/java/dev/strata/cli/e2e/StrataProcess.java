@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class StrataProcess implements AutoCloseable {
     static final String EXTERNAL_PROPERTY = "strata.test.externalRegistry";
+    /** "rados" launches every server with {@code --storage rados} on the Ceph cluster of STRATA_CEPH_CONF. */
+    static final String STORAGE_PROPERTY = "strata.test.storage";
     static final String MAIN_CLASS = "dev.strata.cli.Main";
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
@@ -59,6 +61,8 @@ final class StrataProcess implements AutoCloseable {
     private final boolean external;
     private final List<String> jvmArgs;
     private final Path dataDir;
+    private boolean rados = "rados".equals(System.getProperty(STORAGE_PROPERTY));
+    private List<String> serveArgs = List.of();
     private String hostPort;
     private int port;
     private Process process;
@@ -107,12 +111,45 @@ final class StrataProcess implements AutoCloseable {
         return startOn(name, dir, jvmArgs);
     }
 
-    /** Starts a server on a given data dir (e.g. one left by an earlier process). */
-    static StrataProcess startOn(String name, Path dataDir, String... jvmArgs) {
-        StrataProcess p = new StrataProcess(name, false, List.of(jvmArgs), dataDir, null);
+    /** Starts a server with a fresh data dir whose chunks go to RADOS, whatever {@value #STORAGE_PROPERTY} says. */
+    static StrataProcess startOnRados(String name) {
+        return launchNew(name, E2E.freshDir("data-" + name), List.of(), true, List.of());
+    }
+
+    /** Starts a server with a fresh data dir and extra {@code serve} options (e.g. --storage nodes ...). */
+    static StrataProcess startWith(String name, List<String> serveArgs) {
+        return launchNew(name, E2E.freshDir("data-" + name), List.of(), false, serveArgs);
+    }
+
+    private static StrataProcess launchNew(String name, Path dataDir, List<String> jvmArgs, boolean rados, List<String> serveArgs) {
+        StrataProcess p = new StrataProcess(name, false, jvmArgs, dataDir, null);
+        p.rados = rados;
+        p.serveArgs = List.copyOf(serveArgs);
         p.port = freePort();
         p.launch();
         return p;
+    }
+
+    boolean usesRados() {
+        return rados;
+    }
+
+    /**
+     * The RADOS namespace of this server's chunks: one per data dir and test JVM, so a restart on the
+     * same data dir finds its chunks and servers never see each other's.
+     */
+    String radosNamespace() {
+        return ("e2e-" + ProcessHandle.current().pid() + "-" + dataDir.getFileName()).replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** The ceph.conf of the test cluster; fails under CI=true and skips otherwise when there is none. */
+    static String cephConf() {
+        return dev.strata.core.spi.CephTestCluster.conf().toString();
+    }
+
+    /** Starts a server on a given data dir (e.g. one left by an earlier process). */
+    static StrataProcess startOn(String name, Path dataDir, String... jvmArgs) {
+        return launchNew(name, dataDir, List.of(jvmArgs), "rados".equals(System.getProperty(STORAGE_PROPERTY)), List.of());
     }
 
     boolean isExternal() {
@@ -180,6 +217,11 @@ final class StrataProcess implements AutoCloseable {
         cmd.add(hostPort);
         cmd.add("--data");
         cmd.add(dataDir.toString());
+        cmd.addAll(serveArgs);
+        if (rados) {
+            cmd.addAll(List.of("--storage", "rados", "--ceph-conf", cephConf(),
+                    "--ceph-pool", dev.strata.core.spi.CephTestCluster.pool(), "--ceph-namespace", radosNamespace()));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(E2E.targetDir().toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
@@ -380,6 +422,6 @@ final class StrataProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "StrataProcess[" + name + (external ? ", external " : ", ") + hostPort + "]";
+        return "StrataProcess[" + name + (external ? ", external " : ", ") + hostPort + (rados ? ", rados" : "") + "]";
     }
 }

@@ -10,12 +10,18 @@ import java.util.regex.Pattern;
  * <p>Contract:
  * <ul>
  *   <li>Chunk ids match {@link #ID}; anything else is an {@link IllegalArgumentException}.</li>
- *   <li>{@link #put} stores the buffer's remaining bytes; once it returns, the chunk survives a crash
- *       (kill -9) of the process. Putting the same id with the same bytes again is a no-op. The
- *       store does not keep a reference to the buffer: the caller may reuse it once put returns.</li>
+ *   <li>{@link #put} stores the buffer's remaining bytes (at most {@link #MAX_CHUNK_BYTES}) as one
+ *       unit: a concurrent reader sees the chunk absent or complete, never partial. Once it returns, the
+ *       chunk survives a crash (kill -9) of the process. Putting the same id with the same bytes
+ *       again is a no-op. The store does not keep a reference to the buffer: the caller may reuse it
+ *       once put returns. Chunks are bounded, so a put takes one buffer; a blob of any size is
+ *       streamed as a sequence of chunks by the caller (the gateway's {@code ChunkedBody}).</li>
  *   <li>{@link #read} with an offset or length outside the chunk is an IllegalArgumentException;
  *       a missing chunk is a {@link ChunkNotFoundException}.</li>
- *   <li>{@link #delete} of a missing chunk returns false.</li>
+ *   <li>{@link #size} is the stat: the chunk's length, or -1 when absent.</li>
+ *   <li>{@link #delete} of a missing chunk returns false; of concurrent deletes of one chunk, exactly
+ *       one returns true.</li>
+ *   <li>{@link #list} walks every chunk id in ascending (ASCII) order, for scrub and GC.</li>
  *   <li>Implementations are thread-safe.</li>
  * </ul>
  */
@@ -63,6 +69,22 @@ public interface ChunkStore extends AutoCloseable {
     static String checkId(String id) {
         if (id == null || !ID.matcher(id).matches()) throw new IllegalArgumentException("invalid chunk id: " + id);
         return id;
+    }
+
+    /** Validates the arguments of {@link #put}: a valid id and at most {@link #MAX_CHUNK_BYTES} remaining bytes. */
+    static void checkPut(String id, ByteBuffer data) {
+        checkId(id);
+        if (data == null) throw new IllegalArgumentException("chunk data is null");
+        if (data.remaining() > MAX_CHUNK_BYTES) {
+            throw new IllegalArgumentException("chunk of " + data.remaining() + " bytes is larger than " + MAX_CHUNK_BYTES + " bytes");
+        }
+    }
+
+    /** Validates a {@link #read} range against a chunk of {@code size} bytes (no overflow for any long/int). */
+    static void checkRange(long offset, int length, long size) {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IllegalArgumentException("range " + offset + "+" + length + " outside chunk of " + size + " bytes");
+        }
     }
 
     final class ChunkNotFoundException extends RuntimeException {

@@ -11,8 +11,7 @@ public final class MemoryChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        ChunkStore.checkId(id);
-        if (data.remaining() > MAX_CHUNK_BYTES) throw new IllegalArgumentException("chunk larger than " + MAX_CHUNK_BYTES);
+        ChunkStore.checkPut(id, data);
         byte[] b = new byte[data.remaining()];
         data.duplicate().get(b);
         chunks.put(id, b);
@@ -23,9 +22,7 @@ public final class MemoryChunkStore implements ChunkStore {
         ChunkStore.checkId(id);
         byte[] b = chunks.get(id);
         if (b == null) throw new ChunkNotFoundException(id);
-        if (offset < 0 || length < 0 || offset > b.length - length) {
-            throw new IllegalArgumentException("range " + offset + "+" + length + " outside chunk of " + b.length);
-        }
+        ChunkStore.checkRange(offset, length, b.length);
         return Arrays.copyOfRange(b, (int) offset, (int) offset + length);
     }
 

@@ -1,0 +1,76 @@
+package dev.strata.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Parsing of {@code strata serve} options, in particular the storage choice. */
+class ServeOptionsTest {
+    @TempDir
+    Path dir;
+
+    private static String message(String... args) {
+        return assertThrows(IllegalArgumentException.class, () -> Main.serveConfig(args)).getMessage();
+    }
+
+    @Test
+    void defaultsToRocksDb() {
+        ServeConfig c = Main.serveConfig(new String[] {"--data", dir.toString(), "--addr=127.0.0.1:0"});
+        assertNull(c.rados());
+        assertEquals(0, c.port());
+        assertEquals(dir.toAbsolutePath().normalize(), c.data());
+        assertNull(Main.serveConfig(new String[] {"--storage", "rocksdb"}).rados());
+    }
+
+    @Test
+    void radosWithConfPoolAndNamespace() throws Exception {
+        Path conf = Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
+        ServeConfig c = Main.serveConfig(new String[] {"--storage", "rados", "--ceph-conf", conf.toString(), "--ceph-pool=blobs", "--ceph-namespace", "team-a"});
+        assertEquals(conf.toAbsolutePath(), c.rados().cephConf());
+        assertEquals("blobs", c.rados().pool());
+        assertEquals("team-a", c.rados().namespace());
+        assertEquals("strata", Main.serveConfig(new String[] {"--storage=rados", "--ceph-conf=" + conf}).rados().pool());
+    }
+
+    @Test
+    void storageNodesWithReplicasAndQuorum() {
+        ServeConfig c = Main.serveConfig(new String[] {"--storage", "nodes", "--storage-nodes", "n0=http://127.0.0.1:7000,n1=http://127.0.0.1:7001,n2=http://127.0.0.1:7002"});
+        assertEquals(java.util.List.of("n0", "n1", "n2"), java.util.List.copyOf(c.placement().nodes().keySet()));
+        assertEquals(2, c.placement().replicas());
+        assertEquals(2, c.placement().writeQuorum());
+        assertNull(c.rados());
+        ServeConfig w = Main.serveConfig(new String[] {"--storage=nodes", "--storage-nodes=a=http://h:1,b=http://h:2,c=http://h:3", "--replicas=3", "--write-quorum=2"});
+        assertEquals(3, w.placement().replicas());
+        assertEquals(2, w.placement().writeQuorum());
+    }
+
+    @Test
+    void badStorageOptionsAreClearErrors() throws Exception {
+        Path conf = Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
+        assertTrue(message("--storage", "rados").contains("--ceph-conf"));
+        assertTrue(message("--storage", "s3").contains("rocksdb, rados or nodes"));
+        assertTrue(message("--storage", "nodes").contains("--storage-nodes"));
+        assertTrue(message("--storage-nodes", "a=http://h:1").contains("needs --storage nodes"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,b=http://h:2", "--replicas", "3").contains("--replicas must be 1..2"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--write-quorum", "2").contains("--write-quorum"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "http://h:1").contains("ID=http"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=ftp://h:1").contains("http://HOST:PORT"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,a=http://h:2").contains("twice"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--replicas", "x").contains("number"));
+        assertTrue(message("--ceph-conf", conf.toString()).contains("needs --storage rados"));
+        assertTrue(message("--ceph-pool", "p").contains("needs --storage rados"));
+        assertTrue(message("--storage", "rados", "--ceph-conf", dir.resolve("nope.conf").toString()).contains("no such file"));
+        assertTrue(message("--storage", "rados", "--ceph-conf", conf.toString(), "--ceph-pool", "a/b").contains("--ceph-pool"));
+        assertTrue(message("--storage", "rados", "--ceph-conf", conf.toString(), "--ceph-namespace", "a b").contains("--ceph-namespace"));
+        assertTrue(message("--storage").contains("needs a value"));
+        assertTrue(message("--data", "a", "--data", "b").contains("twice"));
+        assertTrue(message("--bogus", "x").contains("unknown option"));
+        assertTrue(message("--addr", "nohost").contains("HOST:PORT"));
+    }
+}

@@ -1,0 +1,272 @@
+package dev.strata.storage;
+
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.core.util.KeyedLocks;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ChunkStore} spread over several storage nodes by rendezvous (highest random weight)
+ * hashing: a chunk's nodes are ranked by SHA-256(node id, chunk id); it lives on the first
+ * {@code replicas} (R) nodes of that ranking that accept it.
+ *
+ * <ul>
+ *   <li>put writes to the top R nodes in parallel; a node that fails is replaced by the next one
+ *       in the ranking. It returns once R nodes have the chunk, and fails (IllegalStateException)
+ *       when fewer than {@code writeQuorum} (W) do.</li>
+ *   <li>read and size ask the nodes in ranking order and fall back to the next on a failure or a
+ *       missing copy, so a chunk stays readable while any node holding it answers; adding nodes
+ *       changes rankings, and the fallback still finds chunks placed under the old topology.</li>
+ *   <li>delete removes every copy (true when one existed; per-id lock, so exactly one of
+ *       concurrent deletes in this process returns true); list is the union over all nodes.</li>
+ *   <li>{@link #repair(String)} copies a chunk onto its top R live nodes from any replica.</li>
+ * </ul>
+ */
+public final class PlacedChunkStore implements ChunkStore {
+    private static final Logger LOG = LoggerFactory.getLogger(PlacedChunkStore.class);
+
+    /** A storage node: its id (the hashing key) and its chunk store (usually an {@link HttpChunkStore}). */
+    public record Node(String id, ChunkStore store) {
+        public Node {
+            ChunkStore.checkId(id);
+        }
+    }
+
+    private final List<Node> nodes;
+    private final int replicas;
+    private final int writeQuorum;
+    private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "placed-chunk-put");
+        t.setDaemon(true);
+        return t;
+    });
+    private final KeyedLocks deleteLocks = new KeyedLocks(64);
+
+    public PlacedChunkStore(List<Node> nodes, int replicas, int writeQuorum) {
+        if (nodes.isEmpty()) throw new IllegalArgumentException("no storage nodes");
+        if (replicas < 1 || replicas > nodes.size()) throw new IllegalArgumentException("replicas must be 1.." + nodes.size() + ", got " + replicas);
+        if (writeQuorum < 1 || writeQuorum > replicas) throw new IllegalArgumentException("write quorum must be 1.." + replicas + ", got " + writeQuorum);
+        Set<String> ids = new HashSet<>();
+        for (Node n : nodes) if (!ids.add(n.id())) throw new IllegalArgumentException("duplicate node id " + n.id());
+        this.nodes = List.copyOf(nodes);
+        this.replicas = replicas;
+        this.writeQuorum = writeQuorum;
+    }
+
+    /** The nodes in rendezvous order for {@code id}: the first R hold it. */
+    public List<Node> ranking(String id) {
+        List<Node> ranked = new ArrayList<>(nodes);
+        ranked.sort(Comparator.comparingLong((Node n) -> score(n.id(), id)).reversed().thenComparing(Node::id));
+        return ranked;
+    }
+
+    private static long score(String nodeId, String chunkId) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(nodeId.getBytes(StandardCharsets.US_ASCII));
+            md.update((byte) '/');
+            byte[] h = md.digest(chunkId.getBytes(StandardCharsets.US_ASCII));
+            long v = 0;
+            for (int i = 0; i < 8; i++) v = (v << 8) | (h[i] & 0xff);
+            return v >>> 1; // non-negative, so the order is the same as unsigned
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void put(String id, ByteBuffer data) {
+        ChunkStore.checkPut(id, data);
+        List<Node> ranked = ranking(id);
+        List<CompletableFuture<Void>> first = new ArrayList<>();
+        for (Node n : ranked.subList(0, replicas)) {
+            ByteBuffer view = data.duplicate();
+            first.add(CompletableFuture.runAsync(() -> n.store().put(id, view), writers));
+        }
+        int stored = 0;
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < first.size(); i++) {
+            try {
+                first.get(i).join();
+                stored++;
+            } catch (RuntimeException e) {
+                errors.add(ranked.get(i).id() + ": " + rootMessage(e));
+            }
+        }
+        for (int next = replicas; stored < replicas && next < ranked.size(); next++) {
+            Node n = ranked.get(next);
+            try {
+                n.store().put(id, data.duplicate());
+                stored++;
+            } catch (RuntimeException e) {
+                errors.add(n.id() + ": " + rootMessage(e));
+            }
+        }
+        if (stored < writeQuorum) {
+            throw new IllegalStateException("chunk " + id + " stored on " + stored + " node(s), " + writeQuorum + " required: " + errors);
+        }
+        if (!errors.isEmpty()) LOG.warn("chunk {} stored on {} of {} nodes; failed: {}", id, stored, replicas, errors);
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t instanceof java.util.concurrent.CompletionException) t = t.getCause();
+        return t.getMessage();
+    }
+
+    @Override
+    public byte[] read(String id, long offset, int length) {
+        ChunkStore.checkId(id);
+        List<String> errors = new ArrayList<>();
+        for (Node n : ranking(id)) {
+            try {
+                return n.store().read(id, offset, length);
+            } catch (ChunkNotFoundException e) {
+                // not on this node: try the next
+            } catch (IllegalArgumentException e) {
+                throw e; // a bad range is the caller's error on every replica
+            } catch (RuntimeException e) {
+                errors.add(n.id() + ": " + e.getMessage());
+            }
+        }
+        if (errors.isEmpty()) throw new ChunkNotFoundException(id);
+        throw new IllegalStateException("no replica of chunk " + id + " could be read: " + errors);
+    }
+
+    @Override
+    public long size(String id) {
+        ChunkStore.checkId(id);
+        List<String> errors = new ArrayList<>();
+        for (Node n : ranking(id)) {
+            try {
+                long s = n.store().size(id);
+                if (s >= 0) return s;
+            } catch (RuntimeException e) {
+                errors.add(n.id() + ": " + e.getMessage());
+            }
+        }
+        if (errors.isEmpty()) return -1;
+        throw new IllegalStateException("chunk " + id + " not found on the nodes that answered, and some did not: " + errors);
+    }
+
+    @Override
+    public boolean delete(String id) {
+        ChunkStore.checkId(id);
+        return deleteLocks.with(id, () -> {
+            boolean any = false;
+            List<String> errors = new ArrayList<>();
+            for (Node n : nodes) {
+                try {
+                    any |= n.store().delete(id);
+                } catch (RuntimeException e) {
+                    errors.add(n.id() + ": " + e.getMessage());
+                }
+            }
+            if (!errors.isEmpty()) {
+                if (!any) throw new IllegalStateException("delete of chunk " + id + " failed: " + errors);
+                LOG.warn("chunk {} deleted, but not on every node (a scrub removes the rest): {}", id, errors);
+            }
+            return any;
+        });
+    }
+
+    @Override
+    public void list(String startAfter, Predicate<String> visitor) {
+        TreeSet<String> all = new TreeSet<>();
+        for (Node n : nodes) n.store().list(startAfter, id -> all.add(id) || true);
+        for (String id : all) if (!visitor.test(id)) return;
+    }
+
+    /**
+     * Makes sure the chunk is on its top R live nodes, copying it from any replica; returns how many
+     * copies were made. A chunk no node holds is a {@link ChunkNotFoundException}.
+     */
+    public int repair(String id) {
+        ChunkStore.checkId(id);
+        List<Node> live = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        Node source = null;
+        long size = -1;
+        for (Node n : ranking(id)) {
+            long s;
+            try {
+                s = n.store().size(id);
+            } catch (RuntimeException e) {
+                continue; // a dead node neither holds nor receives a copy
+            }
+            live.add(n);
+            sizes.add(s);
+            if (s >= 0 && source == null) {
+                source = n;
+                size = s;
+            }
+        }
+        if (source == null) throw new ChunkNotFoundException(id);
+        ByteBuffer bytes = null;
+        int copied = 0;
+        for (int i = 0; i < Math.min(replicas, live.size()); i++) {
+            if (sizes.get(i) >= 0) continue;
+            if (bytes == null) bytes = ByteBuffer.wrap(source.store().read(id, 0, (int) size));
+            live.get(i).store().put(id, bytes.duplicate());
+            copied++;
+        }
+        return copied;
+    }
+
+    /** The outcome of {@link #scrub}. */
+    public record ScrubSummary(long chunks, long copiesMade, long failed, List<String> deadNodes) {}
+
+    /**
+     * Walks every chunk id found on the live nodes and {@link #repair repairs} each, reporting the
+     * number of chunks done so far to {@code progress}. Nodes that do not answer are listed as dead.
+     */
+    public ScrubSummary scrub(java.util.function.LongConsumer progress) {
+        TreeSet<String> ids = new TreeSet<>();
+        List<String> dead = new ArrayList<>();
+        for (Node n : nodes) {
+            try {
+                n.store().list(null, id -> ids.add(id) || true);
+            } catch (RuntimeException e) {
+                dead.add(n.id());
+            }
+        }
+        long copies = 0;
+        long failed = 0;
+        long done = 0;
+        for (String id : ids) {
+            try {
+                copies += repair(id);
+            } catch (RuntimeException e) {
+                failed++;
+                LOG.warn("repair of chunk {} failed: {}", id, e.toString());
+            }
+            progress.accept(++done);
+        }
+        return new ScrubSummary(ids.size(), copies, failed, dead);
+    }
+
+    @Override
+    public void close() {
+        writers.shutdownNow();
+        for (Node n : nodes) {
+            try {
+                n.store().close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing node {}: {}", n.id(), e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.strata.storage;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.strata.core.spi.ChunkStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Settings of {@code strata storage-node --config FILE}: a YAML file with these keys (unknown keys
+ * are rejected; relative paths are resolved against the file's directory):
+ *
+ * <pre>
+ * listen: 127.0.0.1:7000      # HOST:PORT of the chunk API (port 0 picks a free one); default 127.0.0.1:7000
+ * storage: rocksdb            # rocksdb (default) or rados
+ * data: /var/lib/strata-node  # rocksdb: the chunk directory (required)
+ * nodeId: node-a              # default for rocksdb: a random id kept in DATA/node-id; required for rados
+ * cephConf: /etc/ceph/ceph.conf   # rados: required
+ * cephPool: strata            # rados: default strata
+ * cephNamespace: ""           # rados: default none
+ * threads: 16                 # request worker threads, 1..256; default 16
+ * </pre>
+ */
+public record StorageNodeConfig(String listen, String storage, Path data, String nodeId, Path cephConf, String cephPool,
+                                String cephNamespace, Integer threads) {
+    public StorageNodeConfig {
+        if (listen == null) listen = "127.0.0.1:7000";
+        hostAndPort(listen);
+        if (storage == null) storage = "rocksdb";
+        if (threads == null) threads = 16;
+        if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be 1..256, got " + threads);
+        if (nodeId != null && !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("nodeId must match " + ChunkStore.ID + ", got " + nodeId);
+        switch (storage) {
+            case "rocksdb" -> {
+                if (data == null) throw new IllegalArgumentException("data (the chunk directory) is required with storage: rocksdb");
+                if (cephConf != null || cephPool != null || cephNamespace != null) throw new IllegalArgumentException("cephConf, cephPool and cephNamespace need storage: rados");
+            }
+            case "rados" -> {
+                if (nodeId == null) throw new IllegalArgumentException("nodeId is required with storage: rados (the node keeps no state)");
+                rados(cephConf, cephPool, cephNamespace); // validates
+            }
+            default -> throw new IllegalArgumentException("storage must be rocksdb or rados, got " + storage);
+        }
+    }
+
+    private static RadosConfig rados(Path conf, String pool, String namespace) {
+        return RadosConfig.of(conf, pool, namespace == null ? "" : namespace);
+    }
+
+    /** The RADOS settings (storage: rados only). */
+    public RadosConfig rados() {
+        return rados(cephConf, cephPool, cephNamespace);
+    }
+
+    public String host() {
+        return hostAndPort(listen)[0];
+    }
+
+    public int port() {
+        return Integer.parseInt(hostAndPort(listen)[1]);
+    }
+
+    private static String[] hostAndPort(String listen) {
+        int colon = listen.lastIndexOf(':');
+        if (colon <= 0) throw new IllegalArgumentException("listen must be HOST:PORT, got " + listen);
+        String port = listen.substring(colon + 1);
+        if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) throw new IllegalArgumentException("listen port must be 0..65535, got " + listen);
+        return new String[] {listen.substring(0, colon), port};
+    }
+
+    /** Reads and validates a YAML config file; any problem is an IllegalArgumentException naming the file. */
+    public static StorageNodeConfig load(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("config file not found: " + file);
+        YAMLMapper yaml = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
+        try {
+            com.fasterxml.jackson.databind.JsonNode tree = yaml.readTree(file.toFile());
+            if (tree == null || tree.isMissingNode() || tree.isNull()) throw new IllegalArgumentException("config " + file + " is empty");
+            if (!tree.isObject()) throw new IllegalArgumentException("config " + file + ": expected a mapping of keys to values");
+            Path dir = file.toAbsolutePath().getParent();
+            com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) tree;
+            for (String key : new String[] {"data", "cephConf"}) {
+                if (o.hasNonNull(key) && o.get(key).isTextual()) o.put(key, dir.resolve(o.get(key).asText()).normalize().toString());
+            }
+            return yaml.treeToValue(o, StorageNodeConfig.class);
+        } catch (JsonMappingException e) {
+            Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
+            throw new IllegalArgumentException("config " + file + ": " + firstLine(cause.getMessage()), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("config " + file + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "invalid";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
