@@ -18,6 +18,7 @@ public final class Main {
                    strata replay --projection index|uploads|gc --into DIR [--data DIR]
                    strata gc [--dry-run] [--registry HOST:PORT]
                    strata quota set|get|remove NAMESPACE [SIZE] [--registry HOST:PORT]
+                   strata inspect NAME:REF [--history|--ls PATH|--cat PATH|--diff REF] ...
               serve   run the whole registry in one JVM: embedded Kafka, chunk storage, all services
                       --addr            where the gateway listens (default 127.0.0.1:5000)
                       --data            data directory (default ./data)
@@ -39,6 +40,7 @@ public final class Main {
               replay  rebuild a projection from the event log and prove it equals the live one
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
+              inspect look inside an image: layer history, merged filesystem, files, diffs (see strata inspect --help)
             """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
             + AdminCommands.USAGE;
 
@@ -132,6 +134,9 @@ public final class Main {
         }
         if (args[0].equals("user")) System.exit(AdminCommands.user(args, System.in, System.out, System.err));
         if (args[0].equals("cert")) System.exit(AdminCommands.cert(args, System.err));
+        if (args[0].equals("inspect")) {
+            System.exit(Inspect.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
         if (args[0].equals("fsck")) {
             System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }

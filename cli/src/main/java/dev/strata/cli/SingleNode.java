@@ -7,6 +7,8 @@ import dev.strata.gateway.GatewayConfig;
 import dev.strata.gc.GcConfig;
 import dev.strata.gateway.auth.Authority;
 import dev.strata.gc.GcService;
+import dev.strata.inspector.InspectorConfig;
+import dev.strata.inspector.InspectorService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.storage.RadosChunkStore;
@@ -39,6 +41,7 @@ public final class SingleNode implements AutoCloseable {
     private ManifestServiceImpl manifests;
     private GcService gc;
     private ChunkStore chunks;
+    private InspectorService inspector;
     private Gateway gateway;
     private int port;
     private String bootstrapServers;
@@ -88,6 +91,12 @@ public final class SingleNode implements AutoCloseable {
                 p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
         open.push(gc);
         gc.start();
+        RocksKvStore inspectorKv = new RocksKvStore(c.data().resolve("meta/inspector"));
+        open.push(inspectorKv);
+        inspector = new InspectorService(log, inspectorKv, chunks, uploads, manifests, manifests.projection(),
+                InspectorConfig.defaults(), TIMEOUT);
+        open.push(inspector);
+        inspector.start();
         GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port())
                 .withLimits(c.limits()).withIdleTimeoutSeconds(c.idleTimeoutSeconds()).withTls(c.tls());
         Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
@@ -95,6 +104,7 @@ public final class SingleNode implements AutoCloseable {
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
         gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
         gateway.garbageCollector(gc);
+        gateway.inspector(inspector);
         gateway.quotas(gc);
         manifests.quotas(gc);
         open.push(gateway);
@@ -124,6 +134,8 @@ public final class SingleNode implements AutoCloseable {
     public ManifestServiceImpl manifests() { return manifests; }
 
     public GcService gc() { return gc; }
+
+    public InspectorService inspector() { return inspector; }
 
     /** The storage node's chunk store. */
     public dev.strata.core.spi.ChunkStore chunks() { return chunks; }

@@ -55,6 +55,8 @@ public final class Gateway implements AutoCloseable {
     private final RequestHeadTimeout headTimeout;
     private String deployment;
     private volatile dev.strata.core.spi.GarbageCollector gc;
+    private volatile dev.strata.core.spi.ImageInspector inspector;
+    private final InspectHandler inspect;
     private int port;
 
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
@@ -76,6 +78,7 @@ public final class Gateway implements AutoCloseable {
         this.catalog = new CatalogHandler(services);
         this.referrers = new ReferrersHandler(services);
         this.tagHistory = new TagHistoryHandler(services);
+        this.inspect = new InspectHandler(services);
         this.guard = new ClientGuard(config.limits());
         this.headTimeout = new RequestHeadTimeout(vertx, config.limits().requestHeadSeconds());
     }
@@ -126,6 +129,11 @@ public final class Gateway implements AutoCloseable {
     /** Enforces quotas on blob commits and mounts, and enables {@code /strata/v1/quotas/<namespace>}. */
     public void quotas(dev.strata.core.spi.Quotas quotas) {
         services.quotas().set(quotas);
+    }
+
+    /** Enables the inspector API, {@code /strata/v1/repositories/<name>/manifests/<ref>/...} (see InspectHandler). */
+    public void inspector(dev.strata.core.spi.ImageInspector inspector) {
+        this.inspector = inspector;
     }
 
     /** Enables {@code POST /strata/v1/gc[?dry-run=true]}: a GC pass on demand. */
@@ -202,6 +210,12 @@ public final class Gateway implements AutoCloseable {
             // reading a tag's history is a pull; restoring it moves the tag, a push
             String action = req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD ? Scope.PULL : Scope.PUSH;
             tagHistory.handle(api(req, strata.group(1), "", action), strata.group(2), strata.group(3));
+            return;
+        }
+        Matcher inspected = InspectHandler.ROUTE.matcher(path);
+        if (inspected.matches() && inspector != null) {
+            // looking inside an image reads what a pull would: the pull grant
+            inspect.handle(api(req, inspected.group(1), "", Scope.PULL), inspector, inspected.group(2), inspected.group(3));
             return;
         }
         if (!path.startsWith("/v2/")) throw OciError.ROUTE_UNKNOWN.exception("no such endpoint: " + truncate(path));

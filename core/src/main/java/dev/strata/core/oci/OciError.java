@@ -24,6 +24,10 @@ public enum OciError {
     PAGINATION_NUMBER_INVALID("PAGINATION_NUMBER_INVALID", 400, "invalid number of results requested"),
     /** A Range header on a blob GET that cannot be satisfied. */
     RANGE_NOT_SATISFIABLE("RANGE_INVALID", 416, "requested range not satisfiable"),
+    /** A path that is not in the merged filesystem of an image (inspector API). */
+    PATH_UNKNOWN("BLOB_UNKNOWN", 404, "no such path in the image"),
+    /** A malformed path or query parameter of the inspector API. */
+    PATH_INVALID("NAME_INVALID", 400, "invalid path or parameter"),
     UNAUTHORIZED("UNAUTHORIZED", 401, "authentication required"),
     DENIED("DENIED", 403, "requested access to the resource is denied"),
     UNSUPPORTED("UNSUPPORTED", 405, "the operation is unsupported"),
