@@ -312,7 +312,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         if (bytes < -1) throw dev.strata.core.oci.OciError.SIZE_INVALID.exception("a quota is -1 (none) or a number of bytes");
         dev.strata.core.oci.Names.repository(namespace);
         if (namespace.indexOf('/') >= 0) throw dev.strata.core.oci.OciError.NAME_INVALID.exception("a namespace has no '/'");
-        projection.await(log.append(new Event.QuotaSet(namespace, bytes, clock.millis(), actor)), timeout);
+        projection.appendAndAwait(log, new Event.QuotaSet(namespace, bytes, clock.millis(), actor), timeout);
     }
 
     @Override
@@ -381,8 +381,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                     if (v == null || store.get(CANDIDATE + c.digest()) == null || store.get(DELETING + c.digest()) != null) return;
                     Blob b = Json.read(v, Blob.class);
                     if (unusedSince(c.digest(), b) != c.unreferencedSince()) return; // used meanwhile
-                    Position p = log.append(new BlobDeletionScheduled(c.digest(), b.chunks(), clock.millis()));
-                    projection.await(p, timeout);
+                    Position p = projection.appendAndAwait(log, new BlobDeletionScheduled(c.digest(), b.chunks(), clock.millis()), timeout);
                     awaitBlobIndex.accept(p);
                     scheduled.add(c);
                     scheduledChunks.add(b.chunks());
@@ -399,7 +398,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                         && store.get(DELETING + c.digest()) != null
                         && unusedSince(c.digest(), Json.read(blob, Blob.class)) == c.unreferencedSince();
                 if (!stillDue) {
-                    projection.await(log.append(new BlobDeletionCancelled(c.digest(), "referenced or linked again", clock.millis())), timeout);
+                    projection.appendAndAwait(log, new BlobDeletionCancelled(c.digest(), "referenced or linked again", clock.millis()), timeout);
                     continue;
                 }
                 for (ChunkRef ch : scheduledChunks.get(i)) {
@@ -409,8 +408,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                         LOG.warn("gc: could not delete chunk {} of {}: {}", ch.id(), c.digest(), e.toString());
                     }
                 }
-                Position p = log.append(new BlobDeleted(c.digest(), scheduledChunks.get(i), c.size(), clock.millis()));
-                projection.await(p, timeout);
+                Position p = projection.appendAndAwait(log, new BlobDeleted(c.digest(), scheduledChunks.get(i), c.size(), clock.millis()), timeout);
                 awaitBlobIndex.accept(p);
                 collected.add(c);
             }

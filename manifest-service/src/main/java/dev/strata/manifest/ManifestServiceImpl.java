@@ -8,7 +8,6 @@ import dev.strata.core.events.Event.ManifestPushed;
 import dev.strata.core.events.Event.TagDeleted;
 import dev.strata.core.events.Event.TagUpdated;
 import dev.strata.core.log.EventLog;
-import dev.strata.core.log.Position;
 import dev.strata.core.log.Projection;
 import dev.strata.core.oci.Descriptor;
 import dev.strata.core.oci.Digest;
@@ -158,8 +157,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     }
 
     private void appendAndAwait(Event e) {
-        Position p = log.append(e);
-        projection.await(p, timeout);
+        projection.appendAndAwait(log, e, timeout);
     }
 
     // ---- blob links

@@ -8,7 +8,6 @@ import dev.strata.core.events.Event.UploadChunksAppended;
 import dev.strata.core.events.Event.UploadCompleted;
 import dev.strata.core.events.Event.UploadStarted;
 import dev.strata.core.log.EventLog;
-import dev.strata.core.log.Position;
 import dev.strata.core.log.Projection;
 import dev.strata.core.oci.Digest;
 import dev.strata.core.oci.OciError;
@@ -131,8 +130,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     }
 
     private void appendAndAwait(Event e) {
-        Position p = log.append(e);
-        projection.await(p, timeout);
+        projection.appendAndAwait(log, e, timeout);
     }
 
     // ---- commands

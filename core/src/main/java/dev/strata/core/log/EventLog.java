@@ -74,13 +74,6 @@ public final class EventLog implements AutoCloseable {
         }
     }
 
-    /** Appends several events in order, each acknowledged before the next is sent. */
-    public List<Position> appendAll(List<? extends Event> events) {
-        List<Position> out = new ArrayList<>(events.size());
-        for (Event e : events) out.add(append(e));
-        return out;
-    }
-
     /**
      * Creates the three topics if they do not exist: infinite retention (the log is the source of
      * truth), the configured partitions and replication.

@@ -117,6 +117,16 @@ public final class Projection implements AutoCloseable {
         for (var e : startEnd.entrySet()) await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), timeout);
     }
 
+    /**
+     * Appends an event this projection consumes and waits until it is applied: the write path of
+     * every command (the answer is given only once a read would see the change).
+     */
+    public Position appendAndAwait(EventLog log, Event event, Duration timeout) {
+        Position p = log.append(event);
+        await(p, timeout);
+        return p;
+    }
+
     /** Blocks until the record at {@code pos} (and all before it in its partition) is applied. */
     public void await(Position pos, Duration timeout) {
         if (pos.offset() < 0) return;

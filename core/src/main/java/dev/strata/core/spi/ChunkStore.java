@@ -54,18 +54,6 @@ public interface ChunkStore extends AutoCloseable {
         return "c-" + Long.toHexString(nowMillis) + "-" + java.util.UUID.randomUUID().toString().replace("-", "");
     }
 
-    /** The creation time of an id made by {@link #newUploadChunkId}, or -1 for any other id. */
-    static long uploadChunkTime(String id) {
-        if (!id.startsWith("c-")) return -1;
-        int dash = id.indexOf('-', 2);
-        if (dash < 0 || dash - 2 > 12) return -1;
-        try {
-            return Long.parseLong(id.substring(2, dash), 16);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     static String checkId(String id) {
         if (id == null || !ID.matcher(id).matches()) throw new IllegalArgumentException("invalid chunk id: " + id);
         return id;
