@@ -11,7 +11,9 @@ public final class Main {
     private Main() {}
 
     static final String USAGE = """
-            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--storage rocksdb|rados|nodes]
+            usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--untagged-retention D]
+                                [--time-machine 14d] [--delete-referrers true|false] [--namespace-prefixes P,...]
+                                [--storage rocksdb|rados|nodes]
                                 [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS] [--auth FILE]
                                 [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
@@ -24,6 +26,11 @@ public final class Main {
                       --data            data directory (default ./data)
                       --gc-grace        how long a blob stays unreferenced before GC takes it (default 1h)
                       --gc-interval     pause between online GC passes, 0 for none (default 5m)
+                      --untagged-retention  delete untagged manifests this long after they lost their
+                                        last tag (default: keep forever)
+                      --time-machine    keep manifests a tag pointed at within this window (default 14d)
+                      --delete-referrers  deleting a manifest deletes its referrers too (default true)
+                      --namespace-prefixes  repository prefixes that are quota namespaces (org/team,...)
                       --storage         where blob chunks go: rocksdb (DATA/storage, the default),
                                         rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
                       --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
@@ -48,7 +55,8 @@ public final class Main {
 
     static {
         java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval",
-                "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace", "--storage-nodes", "--replicas", "--write-quorum"));
+                "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace", "--storage-nodes", "--replicas", "--write-quorum",
+                "--untagged-retention", "--time-machine", "--delete-referrers", "--namespace-prefixes"));
         names.addAll(ServeOptions.NAMES); // auth, TLS and limits
         SERVE_OPTIONS = java.util.Set.copyOf(names);
     }
@@ -67,12 +75,26 @@ public final class Main {
         return opts;
     }
 
-    /** The GC settings of {@code serve}: --gc-grace (default 1h) and --gc-interval (default 5m). */
+    /**
+     * The GC settings of {@code serve}: --gc-grace (default 1h), --gc-interval (default 5m),
+     * --untagged-retention (default: keep), --time-machine (default 14d), --delete-referrers
+     * (default true) and --namespace-prefixes (default none).
+     */
     static GcConfig gcConfig(String[] args) {
         java.util.Map<String, String> opts = serveOptions(args);
+        GcConfig d = GcConfig.defaults();
+        String referrers = opts.getOrDefault("--delete-referrers", "true");
+        if (!referrers.equals("true") && !referrers.equals("false")) {
+            throw new IllegalArgumentException("--delete-referrers must be true or false, got " + referrers);
+        }
+        java.util.List<String> prefixes = new java.util.ArrayList<>();
+        for (String p : opts.getOrDefault("--namespace-prefixes", "").split(",")) if (!p.isBlank()) prefixes.add(p.trim());
         return new GcConfig(duration("--gc-grace", opts.getOrDefault("--gc-grace", "1h")),
                 duration("--gc-interval", opts.getOrDefault("--gc-interval", "5m")),
-                GcConfig.defaults().maxDeletesPerPass(), GcConfig.defaults().uploadExpiry());
+                d.maxDeletesPerPass(), d.uploadExpiry(),
+                opts.containsKey("--untagged-retention") ? duration("--untagged-retention", opts.get("--untagged-retention")) : null,
+                duration("--time-machine", opts.getOrDefault("--time-machine", "14d")),
+                referrers.equals("true"), new dev.strata.core.spi.Namespaces(prefixes));
     }
 
     /** Parses the storage and address options of {@code serve}; bad input is an IllegalArgumentException. */

@@ -4,21 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.util.Json;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code strata quota set NAMESPACE SIZE | get NAMESPACE | remove NAMESPACE [--registry HOST:PORT]}. */
+/** {@code strata quota set NAMESPACE SIZE | get NAMESPACE | remove NAMESPACE [client options]}. */
 final class QuotaCommand {
     static final String USAGE = """
-            usage: strata quota set NAMESPACE SIZE [--registry HOST:PORT]     SIZE like 50GiB, 500MB or 1048576
-                   strata quota get NAMESPACE [--registry HOST:PORT]
-                   strata quota remove NAMESPACE [--registry HOST:PORT]
-            """;
+            usage: strata quota set NAMESPACE SIZE [client options]     SIZE like 50GiB, 500MB or 1048576
+                   strata quota get NAMESPACE [client options]
+                   strata quota remove NAMESPACE [client options]
+            """ + RegistryClient.OPTIONS;
     private static final Pattern SIZE = Pattern.compile("(\\d{1,15})\\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)?");
 
     private QuotaCommand() {}
@@ -44,19 +41,25 @@ final class QuotaCommand {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException, InterruptedException {
-        String registry = "127.0.0.1:5000";
+        return run(args, System.in, System.getenv(), out, err);
+    }
+
+    static int run(String[] args, java.io.InputStream in, java.util.Map<String, String> env, PrintStream out, PrintStream err)
+            throws IOException, InterruptedException {
         java.util.List<String> pos = new java.util.ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--registry") && i + 1 < args.length) registry = args[++i];
-            else pos.add(args[i]);
+        RegistryClient client;
+        try {
+            client = RegistryClient.parse(args, 1, pos, in, env);
+        } catch (IllegalArgumentException e) {
+            err.println("strata quota: " + e.getMessage());
+            return 2;
         }
         if (pos.size() < 2 || !(pos.get(0).equals("set") && pos.size() == 3 || !pos.get(0).equals("set") && pos.size() == 2)) {
             err.print(USAGE);
             return 2;
         }
-        String ns = pos.get(1);
-        URI base = URI.create("http://" + registry + "/strata/v1/quotas/" + ns);
-        HttpRequest.Builder b;
+        String path = "/strata/v1/quotas/" + pos.get(1);
+        String method;
         switch (pos.get(0)) {
             case "set" -> {
                 long bytes;
@@ -66,22 +69,28 @@ final class QuotaCommand {
                     err.println("strata quota: " + e.getMessage());
                     return 2;
                 }
-                b = HttpRequest.newBuilder(URI.create(base + "?bytes=" + bytes)).PUT(HttpRequest.BodyPublishers.noBody());
+                method = "PUT";
+                path += "?bytes=" + bytes;
             }
-            case "get" -> b = HttpRequest.newBuilder(base).GET();
-            case "remove" -> b = HttpRequest.newBuilder(base).DELETE();
+            case "get" -> method = "GET";
+            case "remove" -> method = "DELETE";
             default -> {
                 err.print(USAGE);
                 return 2;
             }
         }
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-        HttpResponse<byte[]> resp = http.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = Json.MAPPER.readTree(resp.body());
-        if (resp.statusCode() != 200) {
-            err.println("strata quota: " + resp.statusCode() + " " + body.path("errors").path(0).path("message").asText());
+        HttpResponse<byte[]> resp;
+        try {
+            resp = client.send(method, path, Duration.ofSeconds(30));
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("strata quota: " + e.getMessage());
             return 1;
         }
+        if (resp.statusCode() != 200) {
+            err.println("strata quota: " + RegistryClient.error(resp));
+            return 1;
+        }
+        JsonNode body = Json.MAPPER.readTree(resp.body());
         out.printf("%s: quota %s, usage %d bytes%n", body.path("namespace").asText(),
                 body.hasNonNull("quota") ? body.path("quota").asLong() + " bytes" : "none", body.path("usage").asLong());
         return 0;

@@ -4,6 +4,7 @@ import dev.strata.core.events.Event;
 import dev.strata.core.log.LogConfig;
 import dev.strata.core.log.Projection;
 import dev.strata.core.log.Replay;
+import dev.strata.core.spi.KvStore;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksKvStore;
@@ -33,14 +34,20 @@ final class ReplayCommand {
             """;
 
     /** A projection that can be replayed: its live directory under DATA/meta, topics and apply function. */
-    record Spec(String dir, List<Event.Topic> topics, Projection.Handler handler) {}
+    record Spec(String dir, List<Event.Topic> topics, java.util.function.Function<KvStore, Projection.Handler> handler,
+                java.util.function.BiConsumer<KvStore, KvStore> prepare) {
+        Spec(String dir, List<Event.Topic> topics, Projection.Handler handler) {
+            this(dir, topics, live -> handler, (live, fresh) -> { });
+        }
+    }
 
     static Spec spec(String name) {
         return switch (name) {
             case "index" -> new Spec("repositories", ManifestServiceImpl.TOPICS, ManifestServiceImpl::apply);
             case "uploads" -> new Spec("uploads", UploadServiceImpl.TOPICS, UploadServiceImpl::apply);
-            // quotas and usage live in the gc projection
-            case "gc", "quota" -> new Spec("gc", GcService.TOPICS, GcService::apply);
+            // quotas and usage live in the gc projection, built with the live store's namespace prefixes
+            case "gc", "quota" -> new Spec("gc", GcService.TOPICS, live -> GcService.handler(GcService.namespacesOf(live)),
+                    GcService::prepareReplay);
             default -> null;
         };
     }
@@ -98,8 +105,9 @@ final class ReplayCommand {
             LogConfig log = new LogConfig(bootstrap, "strata.", 1, (short) 1);
             try (RocksKvStore liveStore = RocksKvStore.openReadOnly(live); RocksKvStore fresh = new RocksKvStore(into)) {
                 var targets = Projection.storedOffsets(liveStore);
+                spec.prepare().accept(liveStore, fresh);
                 String name = projection;
-                long n = Replay.run(log, spec.topics(), targets, fresh, spec.handler(), Duration.ofSeconds(60),
+                long n = Replay.run(log, spec.topics(), targets, fresh, spec.handler().apply(liveStore), Duration.ofSeconds(60),
                         (applied, total, rate) -> err.printf("\rreplay %s: %d/%d events, %.0f events/s, ETA %.0f s   ",
                                 name, applied, total, rate, rate > 0 ? (total - applied) / rate : 0));
                 err.println();

@@ -90,6 +90,8 @@ public final class SingleNode implements AutoCloseable {
         gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::exclusively,
                 p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
         open.push(gc);
+        gc.manifests(manifests::removeIf);
+        manifests.deleteReferrers(gcConfig.deleteReferrers());
         gc.start();
         RocksKvStore inspectorKv = new RocksKvStore(c.data().resolve("meta/inspector"));
         open.push(inspectorKv);

@@ -4,10 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.core.util.Json;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -18,15 +15,20 @@ import java.time.Duration;
  */
 final class TagCommand {
     static final String USAGE = """
-            usage: strata tag history NAME:TAG [--registry HOST:PORT]
-                   strata tag restore NAME:TAG (--digest DIGEST | --at TIME) [--registry HOST:PORT]
-              TIME is an ISO-8601 instant (2026-11-29T10:00:00Z); --registry defaults to 127.0.0.1:5000
-            """;
+            usage: strata tag history NAME:TAG [client options]
+                   strata tag restore NAME:TAG (--digest DIGEST | --at TIME) [client options]
+              TIME is an ISO-8601 instant (2026-11-29T10:00:00Z) or epoch milliseconds
+            """ + RegistryClient.OPTIONS;
 
     private TagCommand() {}
 
     /** Runs the command; returns the process exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException, InterruptedException {
+        return run(args, System.in, System.getenv(), out, err);
+    }
+
+    static int run(String[] args, java.io.InputStream in, java.util.Map<String, String> env, PrintStream out, PrintStream err)
+            throws IOException, InterruptedException {
         if (args.length < 3 || !(args[1].equals("history") || args[1].equals("restore"))) {
             err.print(USAGE);
             return 2;
@@ -39,46 +41,53 @@ final class TagCommand {
         }
         String name = ref.substring(0, colon);
         String tag = ref.substring(colon + 1);
-        String registry = "127.0.0.1:5000";
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        RegistryClient client;
+        try {
+            client = RegistryClient.parse(args, 3, rest, in, env);
+        } catch (IllegalArgumentException e) {
+            err.println("strata tag: " + e.getMessage());
+            return 2;
+        }
         String digest = null;
         String at = null;
-        for (int i = 3; i < args.length; i++) {
-            if (i + 1 >= args.length) {
-                err.println("strata tag: " + args[i] + " needs a value");
+        for (int i = 0; i < rest.size(); i++) {
+            if (i + 1 >= rest.size()) {
+                err.println("strata tag: " + rest.get(i) + " needs a value");
                 return 2;
             }
-            switch (args[i]) {
-                case "--registry" -> registry = args[++i];
-                case "--digest" -> digest = args[++i];
-                case "--at" -> at = args[++i];
+            switch (rest.get(i)) {
+                case "--digest" -> digest = rest.get(++i);
+                case "--at" -> at = rest.get(++i);
                 default -> {
-                    err.println("strata tag: unknown option " + args[i]);
+                    err.println("strata tag: unknown option " + rest.get(i));
                     err.print(USAGE);
                     return 2;
                 }
             }
         }
-        String base = "http://" + registry + "/strata/v1/repositories/" + name + "/tags/" + tag;
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
-        HttpRequest req;
-        if (args[1].equals("history")) {
-            req = HttpRequest.newBuilder(URI.create(base + "/history")).timeout(Duration.ofSeconds(30)).GET().build();
-        } else {
-            if ((digest == null) == (at == null)) {
-                err.println("strata tag restore: give exactly one of --digest and --at");
-                return 2;
+        String base = "/strata/v1/repositories/" + name + "/tags/" + tag;
+        HttpResponse<byte[]> resp;
+        try {
+            if (args[1].equals("history")) {
+                resp = client.send("GET", base + "/history", Duration.ofSeconds(30));
+            } else {
+                if ((digest == null) == (at == null)) {
+                    err.println("strata tag restore: give exactly one of --digest and --at");
+                    return 2;
+                }
+                String q = digest != null ? "digest=" + enc(digest) : "at=" + enc(at);
+                resp = client.send("POST", base + "/restore?" + q, Duration.ofSeconds(30));
             }
-            String q = digest != null ? "digest=" + enc(digest) : "at=" + enc(at);
-            req = HttpRequest.newBuilder(URI.create(base + "/restore?" + q)).timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build();
-        }
-        HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        JsonNode body = Json.MAPPER.readTree(resp.body());
-        if (resp.statusCode() >= 300) {
-            err.println("strata tag: " + resp.statusCode() + " " + body.path("errors").path(0).path("code").asText()
-                    + ": " + body.path("errors").path(0).path("message").asText());
+        } catch (IOException | IllegalArgumentException e) {
+            err.println("strata tag: " + e.getMessage());
             return 1;
         }
+        if (resp.statusCode() >= 300) {
+            err.println("strata tag: " + RegistryClient.error(resp));
+            return 1;
+        }
+        JsonNode body = Json.MAPPER.readTree(resp.body());
         if (args[1].equals("history")) {
             out.printf("%-24s  %-7s  %-71s  %s%n", "TIME", "ACTION", "DIGEST", "ACTOR");
             for (JsonNode c : body.path("history")) {

@@ -18,6 +18,17 @@ public final class CliAccess {
         return QuotaCommand.run(args, out, err);
     }
 
+    /** An admin command (gc, quota or tag) with the given standard input and environment. */
+    public static int admin(String[] args, java.io.InputStream in, java.util.Map<String, String> env, PrintStream out, PrintStream err)
+            throws Exception {
+        return switch (args[0]) {
+            case "gc" -> GcCommand.run(args, in, env, out, err);
+            case "quota" -> QuotaCommand.run(args, in, env, out, err);
+            case "tag" -> TagCommand.run(args, in, env, out, err);
+            default -> throw new IllegalArgumentException(args[0]);
+        };
+    }
+
     public static long parseSize(String s) {
         return QuotaCommand.parseSize(s);
     }

@@ -93,35 +93,80 @@ final class AuthLayer {
 
     // ---- the token endpoint
 
-    /** GET with optional Basic auth, or the OAuth2 POST form (grant_type=password). */
+    /**
+     * GET with optional Basic auth ({@code offline_token=true} adds a refresh token), or the OAuth2
+     * POST form: {@code grant_type=password} ({@code access_type=offline} adds a refresh token) or
+     * {@code grant_type=refresh_token}.
+     */
     void token(HttpServerRequest req) {
         if (req.method() == HttpMethod.GET) {
             String service = req.getParam("service");
             List<Scope> scopes = Scope.parseAll(req.params().getAll("scope"));
             String[] basic = basic(req.getHeader("Authorization"));
-            issue(req, service, scopes, basic == null ? null : basic[0], basic == null ? null : basic[1], false);
+            issue(req, service, scopes, basic == null ? null : basic[0], basic == null ? null : basic[1], false,
+                    "true".equals(req.getParam("offline_token")));
         } else if (req.method() == HttpMethod.POST) {
             form(req).onSuccess(f -> {
                 String grant = f.get("grant_type");
+                if ("refresh_token".equals(grant)) {
+                    refresh(req, f);
+                    return;
+                }
                 if (!"password".equals(grant)) {
-                    Http.json(req.response(), 400, "application/json", Map.of("error", "unsupported_grant_type",
-                            "error_description", "only grant_type=password is supported"));
+                    oauthError(req, "unsupported_grant_type", "grant_type must be password or refresh_token");
                     return;
                 }
                 String user = f.get("username");
                 if (user == null || user.isEmpty()) {
-                    Http.json(req.response(), 400, "application/json", Map.of("error", "invalid_request",
-                            "error_description", "username and password are required"));
+                    oauthError(req, "invalid_request", "username and password are required");
                     return;
                 }
-                issue(req, f.get("service"), Scope.parseAll(f.getAll("scope")), user, f.get("password"), true);
+                issue(req, f.get("service"), Scope.parseAll(f.getAll("scope")), user, f.get("password"), true,
+                        "offline".equals(f.get("access_type")));
             }).onFailure(t -> Http.fail(req, t));
         } else {
             throw OciError.UNSUPPORTED.exception("the token endpoint takes GET or POST");
         }
     }
 
-    private void issue(HttpServerRequest req, String service, List<Scope> scopes, String user, String password, boolean oauth) {
+    private static void oauthError(HttpServerRequest req, String error, String description) {
+        Http.json(req.response(), 400, "application/json", Map.of("error", error, "error_description", description));
+    }
+
+    /** grant_type=refresh_token: a new access token for the refresh token's user, if it is still valid. */
+    private void refresh(HttpServerRequest req, MultiMap f) {
+        String refresh = f.get("refresh_token");
+        String service = f.get("service");
+        if (refresh == null || refresh.isEmpty()) {
+            oauthError(req, "invalid_request", "refresh_token is required");
+            return;
+        }
+        if (service != null && !service.equals(authority.config().service())) {
+            oauthError(req, "invalid_request", "this token endpoint serves " + authority.config().service());
+            return;
+        }
+        List<Scope> scopes = Scope.parseAll(f.getAll("scope"));
+        if (scopes.size() > 100) {
+            oauthError(req, "invalid_scope", "too many scopes");
+            return;
+        }
+        s.blocking(() -> {
+            try {
+                return authority.redeem(refresh);
+            } catch (Tokens.InvalidToken e) {
+                return null;
+            }
+        }).onSuccess(user -> {
+            if (user == null) {
+                oauthError(req, "invalid_grant", "the refresh token is invalid, expired or revoked");
+                return;
+            }
+            respond(req, authority.tokens().issue(user, authority.grant(user, scopes)), scopes, true, refresh);
+        }).onFailure(t -> Http.fail(req, t));
+    }
+
+    private void issue(HttpServerRequest req, String service, List<Scope> scopes, String user, String password, boolean oauth,
+                       boolean offline) {
         if (service != null && !service.equals(authority.config().service())) {
             throw OciError.UNAUTHORIZED.exception("this token endpoint serves " + authority.config().service());
         }
@@ -131,17 +176,22 @@ final class AuthLayer {
                 req.response().putHeader("WWW-Authenticate", "Basic realm=\"" + authority.config().service() + "\"");
                 throw OciError.UNAUTHORIZED.exception("invalid username or password");
             }
-            return authority.tokens().issue(user, authority.grant(user, scopes));
-        }).onSuccess(token -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("token", token);
-            body.put("access_token", token);
-            body.put("expires_in", authority.tokens().lifetime().toSeconds());
-            body.put("issued_at", Instant.now().toString());
-            if (oauth) body.put("scope", String.join(" ", scopes.stream().map(Scope::toString).toList()));
-            req.response().putHeader("Cache-Control", "no-store");
-            Http.json(req.response(), 200, "application/json", body);
-        }).onFailure(t -> Http.fail(req, t));
+            String token = authority.tokens().issue(user, authority.grant(user, scopes));
+            // a refresh token only for a user who logged in (never for anonymous)
+            return new String[] {token, offline && user != null ? authority.refreshToken(user) : null};
+        }).onSuccess(t -> respond(req, t[0], scopes, oauth, t[1])).onFailure(t -> Http.fail(req, t));
+    }
+
+    private void respond(HttpServerRequest req, String token, List<Scope> scopes, boolean oauth, String refreshToken) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", token);
+        body.put("access_token", token);
+        body.put("expires_in", authority.tokens().lifetime().toSeconds());
+        body.put("issued_at", Instant.now().toString());
+        if (oauth) body.put("scope", String.join(" ", scopes.stream().map(Scope::toString).toList()));
+        if (refreshToken != null) body.put("refresh_token", refreshToken);
+        req.response().putHeader("Cache-Control", "no-store");
+        Http.json(req.response(), 200, "application/json", body);
     }
 
     /** user and password from a Basic Authorization header; null when absent; UNAUTHORIZED when malformed. */

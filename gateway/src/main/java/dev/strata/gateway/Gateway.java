@@ -235,7 +235,9 @@ public final class Gateway implements AutoCloseable {
     private void quota(HttpServerRequest req, String namespace, Caller caller) {
         dev.strata.core.spi.Quotas q = services.quotas().get();
         Names.repository(namespace);
-        if (namespace.indexOf('/') >= 0) throw OciError.NAME_INVALID.exception("a namespace has no '/': " + namespace);
+        if (!q.namespaces().isNamespace(namespace)) {
+            throw OciError.NAME_INVALID.exception("'" + namespace + "' is not a namespace: a name without '/' or a configured namespace prefix");
+        }
         HttpMethod m = req.method();
         long bytes;
         if (m == HttpMethod.GET) {
@@ -273,8 +275,9 @@ public final class Gateway implements AutoCloseable {
         services.blocking(() -> gc.collect(dryRun)).onSuccess(list -> {
             java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
             body.put("dryRun", dryRun);
-            body.put("blobs", list.size());
-            body.put("bytes", list.stream().mapToLong(dev.strata.core.spi.GarbageCollector.Collected::size).sum());
+            body.put("blobs", list.stream().filter(c -> !c.isManifest()).count());
+            body.put("bytes", list.stream().filter(c -> !c.isManifest()).mapToLong(dev.strata.core.spi.GarbageCollector.Collected::size).sum());
+            body.put("manifests", list.stream().filter(dev.strata.core.spi.GarbageCollector.Collected::isManifest).count());
             body.put("collected", list);
             Http.json(req.response(), 200, "application/json", body);
         }).onFailure(t -> Http.fail(req, t));

@@ -16,6 +16,7 @@ import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.GarbageCollector;
 import dev.strata.core.spi.Quotas;
 import dev.strata.core.spi.KvStore;
+import dev.strata.core.spi.Namespaces;
 import dev.strata.core.util.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -73,6 +74,25 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     /** "u/namespace" → bytes the namespace holds; "q/namespace" → its quota in bytes. */
     static final String USAGE = "u/";
     static final String QUOTA = "q/";
+    /** "mt/repo|tag" → the digest the tag points at (repositories topic). */
+    static final String TAG = "mt/";
+    /** "ms/repo|digest" → {@link Held}: what keeps a present manifest from retention. */
+    static final String HELD = "ms/";
+    /** "mp/repo|digest" → number of manifests (indexes) in the repository that list it as a child. */
+    static final String PARENTS = "mp/";
+    /** "um/repo|digest": a present manifest with no tag (derived, kept in step) — a retention candidate. */
+    static final String UNTAGGED = "um/";
+    /** "mg/repo|digest" → epoch millis of the manifest's latest deletion (a referrer's retention starts there). */
+    static final String MANIFEST_GONE = "mg/";
+    /** The namespace prefixes this projection was built with (see {@link #start}). */
+    static final String NAMESPACES = "~config/namespaces";
+
+    /**
+     * A present manifest as retention sees it: the tags pointing at it, since when it has had none
+     * (its push, or the loss of its last tag), whether any tag ever pointed at it (then the time
+     * machine keeps it), its subject and its children.
+     */
+    record Held(int tags, long untaggedSince, boolean wasTagged, String subject, List<String> children) {}
 
     /**
      * A namespace's holding of one digest: the repositories that link it as a blob (with the time
@@ -120,10 +140,38 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.timeout = timeout;
         this.exclusively = exclusively;
         this.awaitBlobIndex = awaitBlobIndex;
-        this.projection = new Projection("gc", log.config(), TOPICS, store, GcService::apply);
+        this.projection = new Projection("gc", log.config(), TOPICS, store, handler(config.namespaces()));
+    }
+
+    /**
+     * Deletes manifests for retention: under the repository's command lock, if {@code stillDue}
+     * (checked under that lock) holds, deletes the manifest (and, when configured, its referrers)
+     * as events, and returns the digests deleted; else returns an empty list. manifest-service.
+     */
+    @FunctionalInterface
+    public interface ManifestRemover {
+        List<String> removeIf(String repository, String digest, java.util.function.BooleanSupplier stillDue);
+    }
+
+    private volatile ManifestRemover manifests;
+
+    /** Enables retention of untagged manifests (with {@link GcConfig#untaggedRetention()} set). */
+    public void manifests(ManifestRemover remover) {
+        this.manifests = remover;
     }
 
     public GcService start() {
+        byte[] built = store.get(NAMESPACES);
+        String wanted = config.namespaces().canonical();
+        if (built == null || !new String(built, StandardCharsets.UTF_8).equals(wanted)) {
+            if (!Projection.storedOffsets(store).isEmpty()) {
+                // usage per namespace depends on the prefixes: rebuild from the log with the new ones
+                LOG.warn("gc: namespace prefixes changed from [{}] to [{}]: rebuilding the gc projection from offset 0",
+                        built == null ? "" : new String(built, StandardCharsets.UTF_8), wanted);
+                clear(store);
+            }
+            store.write(new KvStore.Batch().put(NAMESPACES, wanted.getBytes(StandardCharsets.UTF_8)));
+        }
         projection.start(timeout).awaitCaughtUp(timeout.multipliedBy(10));
         if (!config.interval().isZero()) {
             online = new Thread(this::onlineLoop, "gc-online");
@@ -135,15 +183,47 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
 
     public Projection projection() { return projection; }
 
+    /** Deletes every key of a store, a bounded batch at a time. */
+    private static void clear(KvStore store) {
+        while (true) {
+            KvStore.Batch b = new KvStore.Batch();
+            store.scan("", null, (k, v) -> {
+                b.delete(k);
+                return b.ops().size() < 10_000;
+            });
+            if (b.isEmpty()) return;
+            store.write(b);
+        }
+    }
+
+    /** The namespace prefixes a gc store was built with: replay builds with the same. */
+    public static Namespaces namespacesOf(KvStore store) {
+        byte[] v = store.get(NAMESPACES);
+        if (v == null || v.length == 0) return Namespaces.firstComponent();
+        return new Namespaces(List.of(new String(v, StandardCharsets.UTF_8).split(",")));
+    }
+
+    /** Replay's starting point: an empty store that records the same namespace prefixes as {@code live}. */
+    public static void prepareReplay(KvStore live, KvStore fresh) {
+        byte[] v = live.get(NAMESPACES);
+        if (v != null) fresh.write(new KvStore.Batch().put(NAMESPACES, v));
+    }
+
     // ---- projection
 
+    /** The projection's apply function with the given namespaces: also used by replay. */
+    public static Projection.Handler handler(Namespaces namespaces) {
+        return (event, store, batch) -> apply(event, store, batch, namespaces);
+    }
+
     /**
-     * The projection's apply function: also used by replay. It consumes two topics whose relative
-     * order is not fixed (a replay may interleave them differently from the live run), so every
-     * derived value is a function of per-key state — counts, maxima, sets — never of the order in
-     * which the two topics' events arrive.
+     * The projection's apply function. It consumes two topics whose relative order is not fixed (a
+     * replay may interleave them differently from the live run), so every derived value is a
+     * function of per-key state — counts, maxima, sets — never of the order in which the two
+     * topics' events arrive. (Manifest retention state comes from the repositories topic alone,
+     * whose per-partition order replay keeps.)
      */
-    public static void apply(Event event, KvStore store, KvStore.Batch batch) {
+    static void apply(Event event, KvStore store, KvStore.Batch batch, Namespaces namespaces) {
         if (event instanceof BlobCommitted e) {
             byte[] old = read(store, batch, BLOB + e.digest());
             boolean deleting = read(store, batch, DELETING + e.digest()) != null;
@@ -174,13 +254,13 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             recountEverywhere(store, batch, e.digest());
         } else if (event instanceof BlobLinked e) {
             max(store, batch, USED_AT + e.digest(), e.at());
-            String ns = Quotas.namespace(e.repository());
+            String ns = namespaces.of(e.repository());
             Holding h = holding(store, batch, ns, e.digest());
             java.util.Map<String, Long> links = new java.util.TreeMap<>(h.links());
             links.merge(e.repository(), e.at(), Math::max);
             recount(store, batch, ns, e.digest(), new Holding(links, h.manifests(), h.manifestSize(), h.counted()));
         } else if (event instanceof Event.BlobUnlinked e) {
-            String ns = Quotas.namespace(e.repository());
+            String ns = namespaces.of(e.repository());
             Holding h = holding(store, batch, ns, e.digest());
             if (!h.links().containsKey(e.repository())) return;
             java.util.Map<String, Long> links = new java.util.TreeMap<>(h.links());
@@ -188,13 +268,25 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             recount(store, batch, ns, e.digest(), new Holding(links, h.manifests(), h.manifestSize(), h.counted()));
         } else if (event instanceof ManifestPushed e) {
             String key = MANIFEST + e.repository() + "|" + e.digest();
-            if (read(store, batch, key) != null) return;
+            String id = e.repository() + "|" + e.digest();
+            if (read(store, batch, key) != null) {
+                // pushed again: a use, so an untagged manifest's retention starts over
+                Held held = held(store, batch, id);
+                if (held != null && held.tags() == 0 && e.at() > held.untaggedSince()) {
+                    batch.put(HELD + id, Json.write(new Held(0, e.at(), held.wasTagged(), held.subject(), held.children())));
+                }
+                return;
+            }
             batch.put(key, Json.write(e.blobs()));
+            List<String> children = e.manifests() == null ? List.of() : distinct(e.manifests());
+            batch.put(HELD + id, Json.write(new Held(0, e.at(), false, e.subject() == null ? null : e.subject().digest(), children)));
+            batch.put(UNTAGGED + id, new byte[0]);
+            for (String c : children) add(store, batch, PARENTS + e.repository() + "|" + c, 1);
             for (String b : distinct(e.blobs())) {
                 add(store, batch, REFS + b, 1);
                 candidate(store, batch, b);
             }
-            String ns = Quotas.namespace(e.repository());
+            String ns = namespaces.of(e.repository());
             Holding h = holding(store, batch, ns, e.digest());
             recount(store, batch, ns, e.digest(), new Holding(h.links(), h.manifests() + 1, e.size(), h.counted()));
         } else if (event instanceof ManifestDeleted e) {
@@ -202,19 +294,71 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             byte[] v = read(store, batch, key);
             if (v == null) return;
             batch.delete(key);
+            String id = e.repository() + "|" + e.digest();
+            Held held = held(store, batch, id);
+            if (held != null) {
+                for (String c : held.children()) {
+                    String pk = PARENTS + e.repository() + "|" + c;
+                    if (number(store, batch, pk) <= 1) batch.delete(pk);
+                    else add(store, batch, pk, -1);
+                }
+            }
+            batch.delete(HELD + id);
+            batch.delete(UNTAGGED + id);
+            max(store, batch, MANIFEST_GONE + id, e.at());
+            // every tag that pointed at it is gone with it
+            String tagPrefix = TAG + e.repository() + "|";
+            store.scan(tagPrefix, null, (k, d) -> {
+                if (e.digest().equals(new String(d, StandardCharsets.US_ASCII))) batch.delete(k);
+                return true;
+            });
             for (String b : distinct(List.of(Json.read(v, String[].class)))) {
                 add(store, batch, REFS + b, -1);
                 max(store, batch, FREED_AT + b, e.at());
                 candidate(store, batch, b);
             }
-            String ns = Quotas.namespace(e.repository());
+            String ns = namespaces.of(e.repository());
             Holding h = holding(store, batch, ns, e.digest());
             recount(store, batch, ns, e.digest(), new Holding(h.links(), h.manifests() - 1, h.manifestSize(), h.counted()));
+        } else if (event instanceof Event.TagUpdated e) {
+            String tk = TAG + e.repository() + "|" + e.tag();
+            byte[] old = read(store, batch, tk);
+            String before = old == null ? null : new String(old, StandardCharsets.US_ASCII);
+            if (e.digest().equals(before)) return;
+            if (before != null) untag(store, batch, e.repository(), before, e.at());
+            batch.put(tk, e.digest().getBytes(StandardCharsets.US_ASCII));
+            String id = e.repository() + "|" + e.digest();
+            Held held = held(store, batch, id);
+            if (held != null) {
+                batch.put(HELD + id, Json.write(new Held(held.tags() + 1, held.untaggedSince(), true, held.subject(), held.children())));
+                batch.delete(UNTAGGED + id);
+            }
+        } else if (event instanceof Event.TagDeleted e) {
+            String tk = TAG + e.repository() + "|" + e.tag();
+            byte[] old = read(store, batch, tk);
+            if (old == null) return;
+            batch.delete(tk);
+            untag(store, batch, e.repository(), new String(old, StandardCharsets.US_ASCII), e.at());
         } else if (event instanceof Event.QuotaSet e) {
             if (e.bytes() < 0) batch.delete(QUOTA + e.namespace());
             else batch.put(QUOTA + e.namespace(), Long.toString(e.bytes()).getBytes(StandardCharsets.US_ASCII));
         }
-        // other events (uploads, tags) change nothing here
+        // other events (uploads) change nothing here
+    }
+
+    private static Held held(KvStore store, KvStore.Batch batch, String id) {
+        byte[] v = read(store, batch, HELD + id);
+        return v == null ? null : Json.read(v, Held.class);
+    }
+
+    /** A tag left the manifest: with no tag left, it is untagged since {@code at}. */
+    private static void untag(KvStore store, KvStore.Batch batch, String repository, String digest, long at) {
+        String id = repository + "|" + digest;
+        Held held = held(store, batch, id);
+        if (held == null) return;
+        int tags = Math.max(0, held.tags() - 1);
+        batch.put(HELD + id, Json.write(new Held(tags, tags == 0 ? at : held.untaggedSince(), held.wasTagged(), held.subject(), held.children())));
+        if (tags == 0) batch.put(UNTAGGED + id, new byte[0]);
     }
 
     /** Keeps the candidate marker in step: a stored blob that no manifest references. */
@@ -301,6 +445,11 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     // ---- quotas
 
     @Override
+    public Namespaces namespaces() {
+        return config.namespaces();
+    }
+
+    @Override
     public Quota quota(String namespace) {
         projection.awaitLogEnd(timeout); // reads after writes: every push acknowledged before is counted
         byte[] q = store.get(QUOTA + namespace);
@@ -311,13 +460,15 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     public void set(String namespace, long bytes, String actor) {
         if (bytes < -1) throw dev.strata.core.oci.OciError.SIZE_INVALID.exception("a quota is -1 (none) or a number of bytes");
         dev.strata.core.oci.Names.repository(namespace);
-        if (namespace.indexOf('/') >= 0) throw dev.strata.core.oci.OciError.NAME_INVALID.exception("a namespace has no '/'");
+        if (!config.namespaces().isNamespace(namespace)) {
+            throw dev.strata.core.oci.OciError.NAME_INVALID.exception("'" + namespace + "' is not a namespace: a namespace is a name without '/' or a configured namespace prefix");
+        }
         projection.appendAndAwait(log, new Event.QuotaSet(namespace, bytes, clock.millis(), actor), timeout);
     }
 
     @Override
     public void check(String repository, java.util.Map<dev.strata.core.oci.Digest, Long> additions) {
-        String ns = Quotas.namespace(repository);
+        String ns = config.namespaces().of(repository);
         if (store.get(QUOTA + ns) == null) return; // no quota: no need to catch up
         Quota q = quota(ns);
         if (q.limit() < 0) return;
@@ -358,8 +509,87 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     }
 
     /**
-     * One pass: collects what is due now (at most the configured number). A dry run only lists it.
-     * Passes never overlap.
+     * Why an untagged manifest is due for retention at {@code now}, or null when something keeps
+     * it: a tag, an index in the repository that lists it, its subject being present, the
+     * retention period, or the time-machine window of a manifest a tag once pointed at.
+     */
+    private String manifestDue(String id, long now) {
+        Duration retention = config.untaggedRetention();
+        if (retention == null || store.get(UNTAGGED + id) == null) return null;
+        byte[] v = store.get(HELD + id);
+        if (v == null) return null;
+        Held h = Json.read(v, Held.class);
+        if (h.tags() > 0 || number(store, PARENTS + id) > 0) return null;
+        String repo = id.substring(0, id.indexOf('|'));
+        long since = h.untaggedSince();
+        String why = "untagged since " + java.time.Instant.ofEpochMilli(since);
+        if (h.subject() != null) {
+            if (store.get(MANIFEST + repo + "|" + h.subject()) != null) return null; // a referrer of a present subject
+            long gone = number(store, MANIFEST_GONE + repo + "|" + h.subject());
+            if (gone > since) {
+                since = gone;
+                why = "referrer of " + h.subject() + ", deleted " + java.time.Instant.ofEpochMilli(gone);
+            } else {
+                why += ", referrer of absent " + h.subject();
+            }
+        }
+        long keep = retention.toMillis();
+        if (h.wasTagged() && config.timeMachine().toMillis() > keep) {
+            keep = config.timeMachine().toMillis();
+            why += ", past the time-machine window of " + config.timeMachine();
+        } else {
+            why += ", past the untagged retention of " + retention;
+        }
+        return since + keep <= now ? why : null;
+    }
+
+    /** Manifests due for retention, at most {@code limit}. */
+    private List<Collected> manifestsDue(long now, int limit) {
+        List<Collected> out = new ArrayList<>();
+        if (config.untaggedRetention() == null) return out;
+        store.scan(UNTAGGED, null, (k, x) -> {
+            String id = k.substring(UNTAGGED.length());
+            String why = manifestDue(id, now);
+            if (why != null) {
+                byte[] h = store.get(HELD + id);
+                int bar = id.indexOf('|');
+                out.add(new Collected(id.substring(bar + 1), manifestSize(id), Json.read(h, Held.class).untaggedSince(), why,
+                        id.substring(0, bar)));
+            }
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    private long manifestSize(String id) {
+        int bar = id.indexOf('|');
+        byte[] v = store.get(HOLD + config.namespaces().of(id.substring(0, bar)) + "|" + id.substring(bar + 1));
+        return v == null ? 0 : Json.read(v, Holding.class).manifestSize();
+    }
+
+    /** Deletes the manifests due (each re-checked under its repository's lock), with their referrers when configured. */
+    private List<Collected> collectManifests(List<Collected> due) {
+        ManifestRemover remover = manifests;
+        List<Collected> out = new ArrayList<>();
+        if (remover == null) return out;
+        for (Collected c : due) {
+            String id = c.repository() + "|" + c.digest();
+            List<String> removed = remover.removeIf(c.repository(), c.digest(), () -> {
+                projection.awaitLogEnd(timeout);
+                return manifestDue(id, clock.millis()) != null;
+            });
+            for (String d : removed) {
+                out.add(d.equals(c.digest()) ? c
+                        : new Collected(d, 0, c.unreferencedSince(), "referrer of " + c.digest() + ", deleted with it", c.repository()));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One pass: collects what is due now (at most the configured number of manifests, then of
+     * blobs). A dry run only lists it. Manifests go first; the blobs they leave unreferenced follow
+     * in a later pass, once the grace period has passed since their release. Passes never overlap.
      */
     @Override
     public List<Collected> collect(boolean dryRun) {
@@ -367,8 +597,16 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             if (!dryRun) expireUploads.apply(config.uploadExpiry());
             projection.awaitLogEnd(timeout);
             long now = clock.millis();
+            List<Collected> manifestsDue = manifestsDue(now, config.maxDeletesPerPass());
             List<Collected> due = due(now, config.maxDeletesPerPass());
-            if (dryRun || due.isEmpty()) return due;
+            if (dryRun) {
+                List<Collected> all = new ArrayList<>(manifestsDue);
+                all.addAll(due);
+                return all;
+            }
+            List<Collected> manifestsCollected = collectManifests(manifestsDue);
+            if (!manifestsCollected.isEmpty()) LOG.info("gc: deleted {} untagged manifests", manifestsCollected.size());
+            if (due.isEmpty()) return manifestsCollected;
             // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
             //    commit, link or mount happens either before (and shows in the projection, which
             //    catches up first) or after (and sees the blob absent)
@@ -414,7 +652,9 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             }
             if (!collected.isEmpty()) LOG.info("gc: collected {} blobs, {} bytes", collected.size(),
                     collected.stream().mapToLong(Collected::size).sum());
-            return collected;
+            List<Collected> all = new ArrayList<>(manifestsCollected);
+            all.addAll(collected);
+            return all;
         }
     }
 

@@ -53,7 +53,7 @@ class GcProjectionOrderTest {
         MemoryKvStore store = new MemoryKvStore();
         for (Event e : events) {
             KvStore.Batch b = new KvStore.Batch();
-            GcService.apply(e, store, b);
+            GcService.handler(dev.strata.core.spi.Namespaces.firstComponent()).apply(e, store, b);
             store.write(b);
         }
         return Replay.checksum(store);
@@ -98,7 +98,7 @@ class GcProjectionOrderTest {
         all.addAll(blobsTopic());
         for (Event e : all) {
             KvStore.Batch b = new KvStore.Batch();
-            GcService.apply(e, store, b);
+            GcService.handler(dev.strata.core.spi.Namespaces.firstComponent()).apply(e, store, b);
             store.write(b);
         }
         // team holds D2 (linked at 13, never deleted: 50 bytes) and D1 (team/app linked again at 51,

@@ -13,7 +13,7 @@ class UsageProjectionTest {
 
     private void apply(Event e) {
         KvStore.Batch b = new KvStore.Batch();
-        GcService.apply(e, store, b);
+        GcService.handler(dev.strata.core.spi.Namespaces.firstComponent()).apply(e, store, b);
         store.write(b);
     }
 

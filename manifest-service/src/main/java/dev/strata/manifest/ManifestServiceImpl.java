@@ -69,6 +69,9 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     private final KeyedLocks locks = new KeyedLocks(256);
     private final ManifestCache cache;
     private volatile Quotas quotas;
+    private volatile boolean deleteReferrers = true;
+    /** Bound on the manifests one delete takes with it (referrers of referrers...). */
+    static final int MAX_CASCADE = 10_000;
 
     public ManifestServiceImpl(EventLog log, KvStore store, ChunkStore chunks, UploadService uploads, Clock clock,
                                Duration timeout, int maxManifestBytes, long cacheBytes, Duration validationWindow) {
@@ -83,6 +86,14 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         this.cache = new ManifestCache(cacheBytes);
         this.projection = new Projection("repositories", log.config(), TOPICS, store,
                 ManifestServiceImpl::apply, e -> cache.changed(e.key()));
+    }
+
+    /**
+     * Whether deleting a manifest also deletes its referrers (the manifests whose subject it is),
+     * recursively, within the same repository (default true).
+     */
+    public void deleteReferrers(boolean on) {
+        this.deleteReferrers = on;
     }
 
     /** Enforces storage quotas on manifest PUTs from now on. */
@@ -213,6 +224,12 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
             String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
             if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
             locks.run(repository, () -> {
+                // children again, under the lock that retention's deletes take too
+                for (Digest c : m.manifests()) {
+                    if (record(repository, c) == null) {
+                        throw OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest " + c + " is not in repository " + repository);
+                    }
+                }
                 if (clock.millis() - validatedAt > validationWindow.toMillis()) {
                     throw OciError.UNAVAILABLE.exception("manifest validation took longer than " + validationWindow.toMillis()
                             + " ms; retry the push");
@@ -300,13 +317,46 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 if (record(repository, reference.digest()) == null) {
                     throw OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository);
                 }
-                appendAndAwait(new ManifestDeleted(repository, reference.digest().toString(), clock.millis(), actor));
+                deleteWithReferrers(repository, reference.digest().toString(), actor);
             } else {
                 if (store.get(TAG + repository + SEP + reference.tag()) == null) {
                     throw OciError.MANIFEST_UNKNOWN.exception("tag " + reference + " not found in " + repository);
                 }
                 appendAndAwait(new TagDeleted(repository, reference.tag(), clock.millis(), actor));
             }
+        });
+    }
+
+    /** Deletes the manifest and, when configured, its referrers, recursively (caller holds the repository's lock). */
+    private List<String> deleteWithReferrers(String repository, String digest, String actor) {
+        List<String> deleted = new ArrayList<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(digest));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (!todo.isEmpty() && deleted.size() < MAX_CASCADE) {
+            String d = todo.poll();
+            if (!seen.add(d) || store.get(MANIFEST + repository + SEP + d) == null) continue;
+            if (deleteReferrers) {
+                store.scan(REFERRER + repository + SEP + d + SEP, null, (k, v) -> {
+                    todo.add(k.substring(k.lastIndexOf(SEP) + 1));
+                    return todo.size() < MAX_CASCADE;
+                });
+            }
+            appendAndAwait(new ManifestDeleted(repository, d, clock.millis(), actor));
+            deleted.add(d);
+        }
+        return deleted;
+    }
+
+    /**
+     * Retention: under the repository's lock (so no tag, index or PUT of the manifest races it),
+     * deletes the manifest, and its referrers when configured, if {@code stillDue} holds.
+     *
+     * @return the digests deleted, the manifest's first; empty when it was kept
+     */
+    public List<String> removeIf(String repository, String digest, java.util.function.BooleanSupplier stillDue) {
+        return locks.with(repository, () -> {
+            if (record(repository, Digest.parse(digest)) == null || !stillDue.getAsBoolean()) return List.<String>of();
+            return deleteWithReferrers(repository, digest, "gc");
         });
     }
 
@@ -341,7 +391,9 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 target = Digest.parse(then.digest());
             }
             if (record(repository, target) == null) {
-                throw OciError.MANIFEST_UNKNOWN.exception("manifest " + target + " is no longer in " + repository);
+                throw OciError.MANIFEST_UNKNOWN.exception("manifest " + target + " is no longer in " + repository
+                        + (at == null ? "" : " (the tag pointed at it at " + java.time.Instant.ofEpochMilli(at)
+                        + "; it was deleted, or collected after the time-machine window)"));
             }
             appendAndAwait(new TagUpdated(repository, tag, target.toString(), clock.millis(), actor));
             return target;

@@ -240,7 +240,125 @@ class AuthApiTest {
         HttpResponse<byte[]> refresh = anon.send("POST", "/token", "grant_type=refresh_token&refresh_token=x&service=strata-test"
                 .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded");
         assertEquals(400, refresh.statusCode());
-        assertEquals("unsupported_grant_type", Api.json(refresh).path("error").asText());
+        assertEquals("invalid_grant", Api.json(refresh).path("error").asText());
+        assertTrue(Api.json(r).path("refresh_token").isMissingNode(), "no refresh token unless offline access is asked for");
+        HttpResponse<byte[]> other = anon.send("POST", "/token", "grant_type=client_credentials&service=strata-test"
+                .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded");
+        assertEquals(400, other.statusCode());
+        assertEquals("unsupported_grant_type", Api.json(other).path("error").asText());
+    }
+
+    private static HttpResponse<byte[]> form(String form) {
+        return anon.send("POST", "/token", form.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/x-www-form-urlencoded");
+    }
+
+    private static HttpResponse<byte[]> refreshGrant(String refreshToken, String scope) {
+        return form("grant_type=refresh_token&service=strata-test&client_id=test&refresh_token=" + refreshToken
+                + "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void refreshTokensIssueNewAccessTokensUntilThePasswordChangesOrTheUserGoes() throws Exception {
+        Users.set(dir.resolve("users.txt"), "erin", "erin-password-1", false);
+        try {
+            // the GET flow with offline_token=true (docker login), and the POST flow with access_type=offline
+            HttpResponse<byte[]> get = anon.get("/token?service=strata-test&offline_token=true&client_id=test",
+                    "Authorization", basic("erin", "erin-password-1"));
+            assertEquals(200, get.statusCode(), () -> new String(get.body()));
+            String viaGet = Api.json(get).path("refresh_token").asText();
+            HttpResponse<byte[]> post = form("grant_type=password&service=strata-test&client_id=test&access_type=offline"
+                    + "&username=erin&password=erin-password-1");
+            assertEquals(200, post.statusCode(), () -> new String(post.body()));
+            String refresh = Api.json(post).path("refresh_token").asText();
+            assertFalse(refresh.isEmpty() || viaGet.isEmpty(), "both flows return a refresh token");
+            JsonNode rc = claims(refresh);
+            long lifetime = rc.path("exp").asLong() - rc.path("iat").asLong();
+            assertEquals(604_800, lifetime, "bounded by refreshTokenSeconds (default 7 days)");
+            assertTrue(anon.get("/token?service=strata-test&offline_token=true").statusCode() == 200
+                    && Api.json(anon.get("/token?service=strata-test&offline_token=true")).path("refresh_token").isMissingNode(),
+                    "anonymous callers get no refresh token");
+
+            // redeemed for an access token with the rules' grants, and usable again
+            HttpResponse<byte[]> r = refreshGrant(refresh, "repository:public/lib:pull,push");
+            assertEquals(200, r.statusCode(), () -> new String(r.body()));
+            String access = Api.json(r).path("access_token").asText();
+            assertEquals("erin", claims(access).path("sub").asText());
+            assertFalse(claims(access).path("access").toString().contains("push"), "only what the rules grant erin: " + claims(access));
+            assertEquals(200, anon.withToken(access).get("/v2/").statusCode(), "the new access token works");
+            assertEquals(200, refreshGrant(viaGet, "repository:public/lib:pull").statusCode());
+
+            // a refresh token is not a bearer token, and an access token is not a refresh token
+            assertError(anon.withToken(refresh).get("/v2/"), 401, "UNAUTHORIZED");
+            assertEquals("invalid_grant", Api.json(refreshGrant(access, "repository:public/lib:pull")).path("error").asText());
+            String forged = refresh.substring(0, refresh.lastIndexOf('.') + 1) + "AAAA";
+            assertEquals("invalid_grant", Api.json(refreshGrant(forged, "repository:public/lib:pull")).path("error").asText());
+
+            // a password change revokes it
+            Users.set(dir.resolve("users.txt"), "erin", "erin-password-2", true);
+            HttpResponse<byte[]> revoked = refreshGrant(refresh, "repository:public/lib:pull");
+            assertEquals(400, revoked.statusCode());
+            assertEquals("invalid_grant", Api.json(revoked).path("error").asText());
+            HttpResponse<byte[]> fresh = form("grant_type=password&service=strata-test&client_id=test&access_type=offline"
+                    + "&username=erin&password=erin-password-2");
+            String second = Api.json(fresh).path("refresh_token").asText();
+            assertEquals(200, refreshGrant(second, "repository:public/lib:pull").statusCode());
+            // and so does removing the user
+            Users.remove(dir.resolve("users.txt"), "erin");
+            assertEquals("invalid_grant", Api.json(refreshGrant(second, "repository:public/lib:pull")).path("error").asText());
+        } finally {
+            if (Files.readString(dir.resolve("users.txt")).contains("erin:")) Users.remove(dir.resolve("users.txt"), "erin");
+        }
+    }
+
+    /** Runs an admin command with a password on stdin or in the environment; returns exit code, stdout and stderr. */
+    private static String[] admin(String stdin, java.util.Map<String, String> env, String... args) throws Exception {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int rc = dev.strata.cli.CliAccess.admin(args, new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), env,
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    }
+
+    @Test
+    void adminCommandsLogInThroughTheTokenEndpoint() throws Exception {
+        String registry = "127.0.0.1:" + node.port();
+        // gc as an admin: password on stdin
+        String[] gc = admin("alice-password\n", java.util.Map.of(), "gc", "--dry-run", "--registry", registry, "--user", "alice", "--password-stdin");
+        assertEquals("0", gc[0], () -> gc[2]);
+        assertTrue(gc[1].contains("would collect"), gc[1]);
+        // quota with the password from the environment
+        String[] set = admin("", java.util.Map.of("STRATA_PASSWORD", "alice-password"), "quota", "set", "team", "5GiB", "--registry", registry, "--user", "alice");
+        assertEquals("0", set[0], () -> set[2]);
+        assertTrue(set[1].contains("team: quota 5368709120 bytes"), set[1]);
+        assertEquals("0", admin("", java.util.Map.of("STRATA_PASSWORD", "alice-password"), "quota", "remove", "team", "--registry", registry,
+                "--user", "alice")[0]);
+        // tag history and restore with repository scopes
+        Api alice = anon.withToken(token("alice", "alice-password", "repository:team/cli:pull,push"));
+        String d1 = Digest.sha256(alice.pushImage("team/cli", "live", 1)).toString();
+        alice.pushImage("team/cli", "live", 1);
+        String[] hist = admin("alice-password\n", java.util.Map.of(), "tag", "history", "team/cli:live", "--registry", registry,
+                "--user", "alice", "--password-stdin");
+        assertEquals("0", hist[0], () -> hist[2]);
+        assertTrue(hist[1].contains(d1), hist[1]);
+        String[] restore = admin("alice-password\n", java.util.Map.of(), "tag", "restore", "team/cli:live", "--digest", d1,
+                "--registry", registry, "--user", "alice", "--password-stdin");
+        assertEquals("0", restore[0], () -> restore[2]);
+        assertEquals(d1, header(alice.get("/v2/team/cli/manifests/live"), "Docker-Content-Digest"));
+
+        // no credentials, wrong ones, or a user who is no admin: a clear failure, exit 1
+        String[] none = admin("", java.util.Map.of(), "gc", "--dry-run", "--registry", registry);
+        assertEquals("1", none[0]);
+        assertTrue(none[2].contains("401"), none[2]);
+        String[] wrong = admin("nope-nope\n", java.util.Map.of(), "gc", "--registry", registry, "--user", "alice", "--password-stdin");
+        assertEquals("1", wrong[0]);
+        assertTrue(wrong[2].contains("login as alice failed"), wrong[2]);
+        String[] bob = admin("bob-password\n", java.util.Map.of(), "gc", "--registry", registry, "--user", "bob", "--password-stdin");
+        assertEquals("1", bob[0]);
+        assertTrue(bob[2].contains("DENIED"), bob[2]);
+        // the password never comes from argv
+        String[] argv = admin("", java.util.Map.of(), "gc", "--registry", registry, "--user", "alice");
+        assertEquals("2", argv[0]);
+        assertTrue(argv[2].contains("STRATA_PASSWORD"), argv[2]);
     }
 
     @Test

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A projection of event-log topics into a {@link KvStore}. One thread consumes every partition of
- * its topics and applies each record, together with the offset it reflects, in one atomic batch;
- * on restart it resumes from the stored offsets. Writers call {@link #await} with the position of
+ * its topics and applies the records of each poll, together with the offsets they reflect, in one
+ * atomic batch (one store write per poll, not per event); on restart it resumes from the stored offsets. Writers call {@link #await} with the position of
  * their own append, so an acknowledged write is visible to the next read.
  *
  * <p>An event the handler cannot apply (unknown type, handler failure) stops the projection
@@ -54,6 +54,7 @@ public final class Projection implements AutoCloseable {
     private final Map<TopicPartition, Long> applied = new ConcurrentHashMap<>();
     private final Object monitor = new Object();
     private final Thread thread;
+    private final PendingWrites pending;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -76,6 +77,7 @@ public final class Projection implements AutoCloseable {
         this.topics = List.copyOf(topics);
         this.store = store;
         this.handler = handler;
+        this.pending = new PendingWrites(store);
         this.thread = new Thread(this::run, "projection-" + name);
         this.thread.setDaemon(true);
     }
@@ -200,15 +202,16 @@ public final class Projection implements AutoCloseable {
     }
 
     /**
-     * Decodes one record and applies it, with the offset it reflects, in one atomic batch. The one
-     * definition of "apply", shared by live projections and {@link Replay}.
+     * Decodes one record and stages its effect, with the offset it reflects, in {@code pending}.
+     * The one definition of "apply", shared by live projections and {@link Replay}; the caller
+     * flushes {@code pending} once per poll, so a poll's events and offsets land in one atomic write.
      */
-    static Event applyRecord(ConsumerRecord<String, byte[]> r, KvStore store, Handler handler) {
+    static Event stageRecord(ConsumerRecord<String, byte[]> r, PendingWrites pending, Handler handler) {
         Event e = EventCodec.decode(header(r, EventCodec.TYPE_HEADER), Integer.parseInt(orZero(header(r, EventCodec.VERSION_HEADER))), r.value());
         KvStore.Batch batch = new KvStore.Batch();
-        handler.apply(e, store, batch);
+        handler.apply(e, pending, batch);
         batch.put(offsetKey(new TopicPartition(r.topic(), r.partition())), Long.toString(r.offset() + 1).getBytes(StandardCharsets.US_ASCII));
-        store.write(batch);
+        pending.write(batch);
         return e;
     }
 
@@ -235,13 +238,22 @@ public final class Projection implements AutoCloseable {
             while (running) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) continue;
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    Event e = applyRecord(r, store, handler);
-                    onApplied.accept(e);
-                    applied.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-                }
-                synchronized (monitor) {
-                    monitor.notifyAll();
+                // the whole poll in one write: state and offsets together, as one atomic batch
+                List<Event> events = new ArrayList<>(records.count());
+                Map<TopicPartition, Long> reached = new HashMap<>();
+                try {
+                    for (ConsumerRecord<String, byte[]> r : records) {
+                        events.add(stageRecord(r, pending, handler));
+                        reached.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+                    }
+                } finally {
+                    // on a failure, what applied before the bad event is still written
+                    pending.flush();
+                    for (Event e : events) onApplied.accept(e);
+                    applied.putAll(reached);
+                    synchronized (monitor) {
+                        monitor.notifyAll();
+                    }
                 }
             }
         } catch (WakeupException e) {

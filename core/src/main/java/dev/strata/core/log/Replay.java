@@ -67,18 +67,20 @@ public final class Replay {
             long applied = 0;
             long started = System.nanoTime();
             long lastReport = started;
+            PendingWrites pending = new PendingWrites(into);
             while (!goal.isEmpty()) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     Long g = goal.get(tp);
                     if (g == null || r.offset() >= g) continue;
-                    Projection.applyRecord(r, into, handler);
+                    Projection.stageRecord(r, pending, handler);
                     applied++;
                     if (r.offset() + 1 >= g) {
                         goal.remove(tp);
                         c.pause(List.of(tp));
                     }
                 }
+                pending.flush(); // one write per poll, like the live projection
                 long now = System.nanoTime();
                 if (now - lastReport > 1_000_000_000L) {
                     progress.report(applied, total, applied / ((now - started) / 1e9));

@@ -4,7 +4,8 @@ import dev.strata.core.oci.Digest;
 import java.util.Map;
 
 /**
- * Storage quotas per namespace (the first component of a repository name). Usage counts each
+ * Storage quotas per namespace (the first component of a repository name, or a configured prefix:
+ * see {@link Namespaces}). Usage counts each
  * distinct blob and manifest once per namespace, whichever repositories of it hold them, and
  * follows pushes, deletes and garbage collection.
  */
@@ -12,11 +13,8 @@ public interface Quotas {
     /** @param limit bytes allowed, or -1 for no quota */
     record Quota(String namespace, long limit, long usage) {}
 
-    /** The namespace a repository counts against. */
-    static String namespace(String repository) {
-        int slash = repository.indexOf('/');
-        return slash < 0 ? repository : repository.substring(0, slash);
-    }
+    /** How repository names map to namespaces here. */
+    Namespaces namespaces();
 
     Quota quota(String namespace);
 

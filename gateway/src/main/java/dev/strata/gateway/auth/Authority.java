@@ -48,6 +48,28 @@ public final class Authority {
         return users.verify(user, password);
     }
 
+    /** A refresh token for a user who just authenticated (bound to their current password). */
+    public String refreshToken(String user) {
+        String cred = users.fingerprint(user);
+        if (cred == null) throw new IllegalStateException("no user " + user);
+        return tokens.issueRefresh(user, cred, Duration.ofSeconds(config.refreshTokenSeconds()));
+    }
+
+    /**
+     * The user a refresh token stands for, if it is valid and the user still exists with the same
+     * password; InvalidToken otherwise (expired, forged, user removed, password changed).
+     */
+    public String redeem(String refreshToken) throws Tokens.InvalidToken {
+        Tokens.Refresh r = tokens.verifyRefresh(refreshToken);
+        String now = users.fingerprint(r.subject());
+        if (now == null) throw new Tokens.InvalidToken("the refresh token's user no longer exists");
+        if (!java.security.MessageDigest.isEqual(now.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                r.credential().getBytes(java.nio.charset.StandardCharsets.US_ASCII))) {
+            throw new Tokens.InvalidToken("the refresh token was revoked: the password changed");
+        }
+        return r.subject();
+    }
+
     /** The requested scopes cut down to what the rules grant {@code subject} (null: anonymous); empty grants are dropped. */
     public List<Scope> grant(String subject, List<Scope> requested) {
         List<Scope> out = new ArrayList<>();

@@ -60,8 +60,55 @@ public final class Tokens {
                 .jwtID(UUID.randomUUID().toString())
                 .claim("access", claim);
         if (subject != null) c.subject(subject);
+        return sign(c.build());
+    }
+
+    /** The claim that marks a refresh token; access tokens never carry it. */
+    static final String TOKEN_USE = "token_use";
+    /** A refresh token's claim binding it to the user's password (see {@link Users#fingerprint}). */
+    static final String CREDENTIAL = "cred";
+
+    /** A verified refresh token: whose it is, and the password fingerprint it was issued for. */
+    public record Refresh(String subject, String credential) {}
+
+    private String refreshAudience() {
+        return audience + "#refresh";
+    }
+
+    /**
+     * A signed refresh token (OAuth2 / Docker token spec {@code refresh_token}) for {@code subject},
+     * valid for {@code lifetime}, bound to the fingerprint of the user's current password. It grants
+     * nothing by itself: its audience differs from the service's, so the gateway refuses it as a
+     * bearer token; only the token endpoint takes it, for new access tokens.
+     */
+    public String issueRefresh(String subject, String credential, Duration refreshLifetime) {
+        Instant now = clock.instant();
+        JWTClaimsSet c = new JWTClaimsSet.Builder()
+                .issuer(issuer)
+                .audience(refreshAudience())
+                .subject(subject)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plus(refreshLifetime)))
+                .jwtID(UUID.randomUUID().toString())
+                .claim(TOKEN_USE, "refresh")
+                .claim(CREDENTIAL, credential)
+                .build();
+        return sign(c);
+    }
+
+    /** Verifies a refresh token: signature, expiry, issuer, the refresh audience and use. */
+    public Refresh verifyRefresh(String token) throws InvalidToken {
+        JWTClaimsSet c = verified(token, refreshAudience());
+        if (!"refresh".equals(c.getClaim(TOKEN_USE)) || c.getSubject() == null || !(c.getClaim(CREDENTIAL) instanceof String cred)) {
+            throw new InvalidToken("not a refresh token");
+        }
+        return new Refresh(c.getSubject(), cred);
+    }
+
+    private String sign(JWTClaimsSet claims) {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(keys.signingKid()).build(),
-                c.build());
+                claims);
         try {
             jwt.sign(new ECDSASigner(keys.signing()));
         } catch (JOSEException e) {
@@ -78,6 +125,13 @@ public final class Tokens {
     }
 
     public Caller verify(String token) throws InvalidToken {
+        JWTClaimsSet c = verified(token, audience);
+        if (c.getClaim(TOKEN_USE) != null) throw new InvalidToken("not an access token");
+        return new Caller(c.getSubject(), access(c.getClaim("access")));
+    }
+
+    /** Signature by a known kid, ES256, unexpired, for {@code aud} and this issuer: the claims. */
+    private JWTClaimsSet verified(String token, String aud) throws InvalidToken {
         if (token == null || token.isEmpty() || token.length() > 8192) throw new InvalidToken("missing or oversized token");
         SignedJWT jwt;
         try {
@@ -102,9 +156,9 @@ public final class Tokens {
         Instant now = clock.instant();
         if (c.getExpirationTime() == null || !now.isBefore(c.getExpirationTime().toInstant())) throw new InvalidToken("token expired");
         if (c.getNotBeforeTime() != null && now.plus(SKEW).isBefore(c.getNotBeforeTime().toInstant())) throw new InvalidToken("token not valid yet");
-        if (c.getAudience() == null || !c.getAudience().contains(audience)) throw new InvalidToken("token is for another service");
+        if (c.getAudience() == null || !c.getAudience().contains(aud)) throw new InvalidToken("token is for another service");
         if (!issuer.equals(c.getIssuer())) throw new InvalidToken("token from another issuer");
-        return new Caller(c.getSubject(), access(c.getClaim("access")));
+        return c;
     }
 
     private static List<Scope> access(Object claim) throws InvalidToken {

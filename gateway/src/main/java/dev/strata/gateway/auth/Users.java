@@ -47,6 +47,17 @@ public final class Users {
         }
     }
 
+    /**
+     * A fingerprint of the user's current password hash (SHA-256 of it, hex), or null when there is
+     * no such user. Refresh tokens carry it, so changing the password or removing the user revokes
+     * every refresh token issued before.
+     */
+    public String fingerprint(String name) {
+        String hash = snapshot().get(name);
+        if (hash == null) return null;
+        return java.util.HexFormat.of().formatHex(dev.strata.core.oci.Digest.newSha256().digest(hash.getBytes(StandardCharsets.UTF_8)));
+    }
+
     public boolean exists(String name) {
         return snapshot().containsKey(name);
     }

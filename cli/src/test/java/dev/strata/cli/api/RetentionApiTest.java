@@ -1,0 +1,229 @@
+package dev.strata.cli.api;
+
+import static dev.strata.cli.api.Api.assertError;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.strata.cli.ServeConfig;
+import dev.strata.cli.SingleNode;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.spi.Namespaces;
+import dev.strata.gc.GcConfig;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Retention of untagged manifests, the tag-history time machine, the delete cascade to referrers
+ * and configured quota namespaces, on a real node with short periods: untagged retention 1.5 s,
+ * time machine 4 s, blob grace 1.5 s.
+ */
+class RetentionApiTest {
+    private static final long RETENTION_MS = 1500;
+    private static final long WINDOW_MS = 4000;
+    private static final long GRACE_MS = 1500;
+    private static SingleNode node;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "retention-").toAbsolutePath();
+        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
+                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofHours(1))
+                        .withRetention(Duration.ofMillis(RETENTION_MS), Duration.ofMillis(WINDOW_MS))
+                        .withNamespaces(new Namespaces(List.of("org/team"))));
+        api = new Api("http://127.0.0.1:" + node.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static JsonNode gc(boolean dryRun) {
+        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
+        assertEquals(200, r.statusCode(), () -> new String(r.body()));
+        return Api.json(r);
+    }
+
+    /** Collected manifests as "repo@digest" → reason. */
+    private static Map<String, String> manifests(JsonNode report) {
+        Map<String, String> out = new HashMap<>();
+        report.path("collected").forEach(c -> {
+            if (c.path("repository").isTextual()) out.put(c.path("repository").asText() + "@" + c.path("digest").asText(), c.path("reason").asText());
+        });
+        return out;
+    }
+
+    private static List<String> blobs(JsonNode report) {
+        List<String> out = new java.util.ArrayList<>();
+        report.path("collected").forEach(c -> {
+            if (!c.path("repository").isTextual()) out.add(c.path("digest").asText());
+        });
+        return out;
+    }
+
+    private static String put(String repo, String ref, ObjectNode m) {
+        byte[] body = Api.bytes(m);
+        HttpResponse<byte[]> r = api.putManifest(repo, ref, m.path("mediaType").asText(), body);
+        assertEquals(201, r.statusCode(), () -> new String(r.body()));
+        return Digest.sha256(body).toString();
+    }
+
+    private static void sleep(long ms) throws InterruptedException {
+        Thread.sleep(ms);
+    }
+
+    @Test
+    void anUntaggedManifestGoesAfterTheRetentionAndItsBlobsAfterTheGrace() throws Exception {
+        String repo = "retention/untagged";
+        ObjectNode m = api.imageManifest(repo, 1, Api.OCI_MANIFEST);
+        String layer = m.path("layers").path(0).path("digest").asText();
+        String d = put(repo, "sha256:" + Digest.sha256(Api.bytes(m)).encoded(), m);
+        String kept = put(repo, "keep", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        assertTrue(!manifests(gc(true)).containsKey(repo + "@" + d), "not within the retention");
+
+        sleep(RETENTION_MS + 300);
+        Map<String, String> dry = manifests(gc(true));
+        assertTrue(dry.getOrDefault(repo + "@" + d, "").contains("untagged since"), () -> "the dry run lists it with the reason: " + dry);
+        assertTrue(!dry.containsKey(repo + "@" + kept), "a tagged manifest stays");
+        assertEquals(200, api.get("/v2/" + repo + "/manifests/" + d).statusCode(), "a dry run deletes nothing");
+
+        assertTrue(manifests(gc(false)).containsKey(repo + "@" + d));
+        assertError(api.get("/v2/" + repo + "/manifests/" + d), 404, "MANIFEST_UNKNOWN");
+        assertEquals(200, api.get("/v2/" + repo + "/manifests/keep").statusCode());
+        // its layer is released, and goes once the grace period has passed since then
+        assertEquals(200, api.head("/v2/" + repo + "/blobs/" + layer).statusCode(), "blobs wait for the grace period");
+        sleep(GRACE_MS + 300);
+        assertTrue(blobs(gc(false)).contains(layer), "the released layer is collected");
+        assertError(api.head("/v2/" + repo + "/blobs/" + layer), 404, "BLOB_UNKNOWN");
+    }
+
+    @Test
+    void indexChildrenAndReferrersOfAPresentSubjectAreKept() throws Exception {
+        String repo = "retention/held";
+        ObjectNode child = api.imageManifest(repo, 1, Api.OCI_MANIFEST);
+        String childDigest = Digest.sha256(Api.bytes(child)).toString();
+        put(repo, childDigest, child);
+        ObjectNode index = Api.JSON.createObjectNode();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", Api.OCI_INDEX);
+        index.putArray("manifests").add(Api.descriptor(Api.OCI_MANIFEST, childDigest, Api.bytes(child).length));
+        String indexDigest = put(repo, "multi", index);
+        String subject = put(repo, "app", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String sig = referrer(repo, subject, "sig");
+
+        sleep(RETENTION_MS + 300);
+        Map<String, String> collected = manifests(gc(false));
+        for (String d : List.of(childDigest, indexDigest, subject, sig)) {
+            assertTrue(!collected.containsKey(repo + "@" + d), () -> d + " is held: " + collected);
+            assertEquals(200, api.get("/v2/" + repo + "/manifests/" + d).statusCode());
+        }
+        // untagging the index releases the index (once the time machine lets go of it) and then its child
+        assertEquals(202, api.delete("/v2/" + repo + "/manifests/multi").statusCode());
+        sleep(RETENTION_MS + 300);
+        assertTrue(!manifests(gc(false)).containsKey(repo + "@" + indexDigest), "a tag pointed at it: the time machine keeps it");
+        sleep(WINDOW_MS - RETENTION_MS);
+        assertTrue(manifests(gc(false)).containsKey(repo + "@" + indexDigest), "the untagged index goes");
+        assertEquals(200, api.get("/v2/" + repo + "/manifests/" + childDigest).statusCode(), "its child was held until now");
+        Map<String, String> next = manifests(gc(false));
+        assertTrue(next.containsKey(repo + "@" + childDigest), () -> "then the child, untagged for long: " + next);
+    }
+
+    /** An untagged artifact whose subject is {@code subject}; returns its digest. */
+    private static String referrer(String repo, String subject, String note) {
+        byte[] empty = "{}".getBytes();
+        ObjectNode m = Api.JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", Api.OCI_MANIFEST);
+        m.put("artifactType", "application/vnd.example." + note);
+        m.set("config", Api.descriptor("application/vnd.oci.empty.v1+json", api.pushBlob(repo, empty), 2));
+        byte[] layer = Api.random(64);
+        m.putArray("layers").add(Api.descriptor("application/octet-stream", api.pushBlob(repo, layer), layer.length));
+        m.set("subject", Api.descriptor(Api.OCI_MANIFEST, subject, 100));
+        return put(repo, Digest.sha256(Api.bytes(m)).toString(), m);
+    }
+
+    @Test
+    void theTimeMachineKeepsWhatATagPointedAtWithinTheWindow() throws Exception {
+        String repo = "retention/history";
+        String first = put(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        sleep(20);
+        long between = System.currentTimeMillis();
+        sleep(20);
+        String second = put(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+
+        // past the untagged retention but inside the window: kept, and restorable
+        sleep(RETENTION_MS + 300);
+        assertTrue(!manifests(gc(false)).containsKey(repo + "@" + first), "the time machine keeps it");
+        HttpResponse<byte[]> restored = api.send("POST", "/strata/v1/repositories/" + repo + "/tags/prod/restore?at=" + between, null);
+        assertEquals(201, restored.statusCode(), () -> new String(restored.body()));
+        assertEquals(first, Api.json(restored).path("digest").asText());
+        // point it at the second again: the first is untagged from now on
+        HttpResponse<byte[]> back = api.send("POST", "/strata/v1/repositories/" + repo + "/tags/prod/restore?digest=" + second, null);
+        assertEquals(201, back.statusCode(), () -> new String(back.body()));
+
+        // past the window: collected, and a restore to that time fails clearly
+        sleep(WINDOW_MS + 300);
+        Map<String, String> collected = manifests(gc(false));
+        assertTrue(collected.getOrDefault(repo + "@" + first, "").contains("time-machine window"), () -> collected.toString());
+        HttpResponse<byte[]> late = api.send("POST", "/strata/v1/repositories/" + repo + "/tags/prod/restore?at=" + between, null);
+        assertError(late, 404, "MANIFEST_UNKNOWN");
+        assertTrue(new String(late.body()).contains("time-machine window"), () -> new String(late.body()));
+        HttpResponse<byte[]> prod = api.get("/v2/" + repo + "/manifests/prod");
+        assertEquals(200, prod.statusCode());
+        assertEquals(second, Api.header(prod, "Docker-Content-Digest"), "the failed restore changed nothing");
+    }
+
+    @Test
+    void deletingASubjectDeletesItsReferrersAndReleasesTheirBlobs() throws Exception {
+        String repo = "retention/cascade";
+        String subject = put(repo, "v1", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String sbom = referrer(repo, subject, "sbom");
+        String sigOfSbom = referrer(repo, sbom, "sig");
+        String other = put(repo, "v2", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String otherSig = referrer(repo, other, "sig");
+        JsonNode sbomManifest = Api.json(api.get("/v2/" + repo + "/manifests/" + sbom));
+        String sbomLayer = sbomManifest.path("layers").path(0).path("digest").asText();
+
+        assertEquals(202, api.delete("/v2/" + repo + "/manifests/" + subject).statusCode());
+        for (String d : List.of(subject, sbom, sigOfSbom)) assertError(api.get("/v2/" + repo + "/manifests/" + d), 404, "MANIFEST_UNKNOWN");
+        assertEquals(0, Api.json(api.get("/v2/" + repo + "/referrers/" + subject)).path("manifests").size());
+        assertEquals(200, api.get("/v2/" + repo + "/manifests/" + otherSig).statusCode(), "other referrers stay");
+        assertEquals(1, Api.json(api.get("/v2/" + repo + "/referrers/" + other)).path("manifests").size());
+        // the blobs the referrers held are released, collected after the grace period
+        sleep(GRACE_MS + 300);
+        assertTrue(blobs(gc(false)).contains(sbomLayer));
+    }
+
+    @Test
+    void aConfiguredPrefixIsOneNamespaceForQuotasAndUsage() throws Exception {
+        assertEquals(200, api.send("PUT", "/strata/v1/quotas/org/team?bytes=100000000", null).statusCode());
+        long before = Api.json(api.get("/strata/v1/quotas/org/team")).path("usage").asLong();
+        byte[] data = Api.random(4096);
+        api.pushBlob("org/team/app", data);
+        api.pushBlob("org/team/tools/cli", data); // the same blob counts once in the namespace
+        api.pushBlob("org/elsewhere", Api.random(2048));
+        JsonNode q = Api.json(api.get("/strata/v1/quotas/org/team"));
+        assertEquals(before + 4096, q.path("usage").asLong(), q::toString);
+        assertEquals("org/team", q.path("namespace").asText());
+        assertEquals(2048, Api.json(api.get("/strata/v1/quotas/org")).path("usage").asLong(), "org/elsewhere counts against org");
+        assertError(api.send("PUT", "/strata/v1/quotas/org/other?bytes=1", null), 400, "NAME_INVALID");
+        // a quota on the prefix is enforced on its repositories
+        assertEquals(200, api.send("PUT", "/strata/v1/quotas/org/team?bytes=" + (before + 5000), null).statusCode());
+        byte[] big = Api.random(8192);
+        HttpResponse<byte[]> denied = api.send("POST", "/v2/org/team/app/blobs/uploads/?digest=" + Digest.sha256(big), big,
+                "Content-Type", "application/octet-stream");
+        assertError(denied, 403, "DENIED");
+        assertTrue(new String(denied.body()).contains("org/team"), () -> new String(denied.body()));
+    }
+}
