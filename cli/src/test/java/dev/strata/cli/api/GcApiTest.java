@@ -22,7 +22,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Garbage collection of unreferenced blobs on a real node, with a 1 s grace period. */
+/**
+ * Garbage collection of unreferenced blobs on a real node, with a 2.5 s grace period; untagged
+ * manifests are collected after 2.5 s (and the time machine keeps tagged-once ones 2.5 s too).
+ */
 class GcApiTest {
     // longer than a client takes from pushing its blobs to pushing the manifest, even on a loaded machine
     private static final long GRACE_MS = 2500;
@@ -34,7 +37,8 @@ class GcApiTest {
     static void start() throws Exception {
         dir = Files.createTempDirectory(Path.of("target"), "gc-").toAbsolutePath();
         node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofSeconds(3)));
+                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofSeconds(3))
+                        .withRetention(Duration.ofMillis(GRACE_MS), Duration.ofMillis(GRACE_MS)));
         api = new Api("http://127.0.0.1:" + node.port());
     }
 
@@ -171,19 +175,54 @@ class GcApiTest {
         assertEquals(200, api.head("/v2/gc/link-b/blobs/" + d).statusCode());
     }
 
+    /** Pushes an untagged artifact whose subject is {@code subject}; returns its digest, or null when refused. */
+    private static String pushReferrer(String repo, String subject, List<String> failures) {
+        byte[] note = Api.random(200);
+        byte[] empty = "{}".getBytes();
+        var m = Api.JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", Api.OCI_MANIFEST);
+        m.put("artifactType", "application/vnd.example.signature");
+        m.set("config", Api.descriptor("application/vnd.oci.empty.v1+json", api.pushBlob(repo, empty), 2));
+        m.putArray("layers").add(Api.descriptor("application/octet-stream", api.pushBlob(repo, note), note.length));
+        m.set("subject", Api.descriptor(Api.OCI_MANIFEST, subject, 100));
+        byte[] body = Api.bytes(m);
+        String d = Digest.sha256(body).toString();
+        HttpResponse<byte[]> put = api.putManifest(repo, d, Api.OCI_MANIFEST, body);
+        if (put.statusCode() != 201) {
+            failures.add("referrer PUT " + put.statusCode() + " " + new String(put.body()));
+            return null;
+        }
+        return d;
+    }
+
+    /** The blobs (config and layers) and child manifests of a manifest or index. */
+    private static List<String> blobsOf(JsonNode man) {
+        List<String> blobs = new ArrayList<>();
+        if (man.has("config")) blobs.add(man.path("config").path("digest").asText());
+        man.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
+        return blobs;
+    }
+
     /**
-     * Several clients push images that share layers, delete tags and manifests and push deleted
-     * layers again, while GC passes run back to back. Afterwards every tag resolves and every
-     * blob of every manifest is pullable, and nothing unreferenced outlives the grace period.
+     * Several clients push images that share layers, referrers (signatures) of them, and indexes
+     * over them; they move tags (leaving untagged manifests for retention), delete manifests (whose
+     * referrers go with them) and push deleted layers again, while GC passes run back to back.
+     * Afterwards every tag resolves; every blob, child and referrer of every tagged manifest is
+     * pullable; nothing unreferenced outlives the grace period; and every projection replayed from
+     * the log (usage included: a recount from scratch) equals the live one.
      */
     @Test
     void concurrentPushesDeletesAndGcNeverBreakAnAcceptedManifest() throws Exception {
         List<byte[]> shared = new ArrayList<>();
         for (int i = 0; i < 4; i++) shared.add(Api.random(20_000 + i));
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
         List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.atomic.AtomicLong ops = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong manifestsCollected = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong blobsCollected = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong bytesReclaimed = new java.util.concurrent.atomic.AtomicLong();
         List<Thread> clients = new ArrayList<>();
         for (int c = 0; c < 4; c++) {
             String repo = "gc/stress-" + c;
@@ -214,8 +253,25 @@ class GcApiTest {
                             failures.add("manifest PUT " + put.statusCode() + " " + new String(put.body()));
                             continue;
                         }
+                        String md = Digest.sha256(body).toString();
                         if (round % 2 == 0) {
-                            api.delete("/v2/" + repo + "/manifests/" + Digest.sha256(body));
+                            // a signature of it (untagged: held by its subject)
+                            if (pushReferrer(repo, md, failures) != null) ops.addAndGet(3);
+                        }
+                        if (round % 3 == 0) {
+                            // an index over it, under a tag that moves (the previous index becomes untagged)
+                            var index = Api.JSON.createObjectNode();
+                            index.put("schemaVersion", 2);
+                            index.put("mediaType", Api.OCI_INDEX);
+                            index.putArray("manifests").add(Api.descriptor(Api.OCI_MANIFEST, md, body.length));
+                            HttpResponse<byte[]> ip = api.putManifest(repo, "multi", Api.OCI_INDEX, Api.bytes(index));
+                            ops.incrementAndGet();
+                            if (ip.statusCode() != 201) failures.add("index PUT " + ip.statusCode() + " " + new String(ip.body()));
+                        }
+                        if (round % 4 == 0 && round % 3 != 0) {
+                            // deleting the manifest deletes its signature too (never a child of the live index:
+                            // deleting that is the client's own doing, as in other registries)
+                            api.delete("/v2/" + repo + "/manifests/" + md);
                             ops.incrementAndGet();
                         }
                     } catch (AssertionError | RuntimeException e) {
@@ -229,7 +285,14 @@ class GcApiTest {
         Thread collector = new Thread(() -> {
             while (System.nanoTime() < deadline) {
                 try {
-                    node.gc().collect(false);
+                    for (var c : node.gc().collect(false)) {
+                        if (c.isManifest()) {
+                            manifestsCollected.incrementAndGet();
+                        } else {
+                            blobsCollected.incrementAndGet();
+                            bytesReclaimed.addAndGet(c.size());
+                        }
+                    }
                     Thread.sleep(100);
                 } catch (Exception e) {
                     failures.add("gc: " + e);
@@ -241,37 +304,56 @@ class GcApiTest {
         collector.join();
         assertEquals(List.of(), failures);
         assertTrue(ops.get() > 20, "the stress did something: " + ops.get());
+        assertTrue(manifestsCollected.get() > 0, "retention collected untagged manifests during the run");
 
-        // every tag resolves, and every blob of every tagged manifest is pullable
-        int violations = 0;
+        // every tag resolves; every blob, child and referrer of every tagged manifest is pullable
+        List<String> violations = new ArrayList<>();
         int checked = 0;
         for (int c = 0; c < 4; c++) {
             String repo = "gc/stress-" + c;
             for (JsonNode tag : Api.json(api.get("/v2/" + repo + "/tags/list")).path("tags")) {
                 HttpResponse<byte[]> m = api.get("/v2/" + repo + "/manifests/" + tag.asText());
                 if (m.statusCode() != 200) {
-                    violations++;
+                    violations.add(repo + ":" + tag.asText() + " " + m.statusCode());
                     continue;
                 }
                 JsonNode man = Api.json(m);
-                List<String> blobs = new ArrayList<>();
-                blobs.add(man.path("config").path("digest").asText());
-                man.path("layers").forEach(l -> blobs.add(l.path("digest").asText()));
-                for (String b : blobs) {
+                List<JsonNode> reachable = new ArrayList<>(List.of(man));
+                for (JsonNode child : man.path("manifests")) {
+                    HttpResponse<byte[]> cm = api.get("/v2/" + repo + "/manifests/" + child.path("digest").asText());
                     checked++;
-                    if (api.get("/v2/" + repo + "/blobs/" + b).statusCode() != 200) violations++;
+                    if (cm.statusCode() != 200) violations.add(repo + ":" + tag.asText() + " child " + child.path("digest").asText());
+                    else reachable.add(Api.json(cm));
+                }
+                String subject = Api.header(m, "Docker-Content-Digest");
+                for (JsonNode ref : Api.json(api.get("/v2/" + repo + "/referrers/" + subject)).path("manifests")) {
+                    HttpResponse<byte[]> rm = api.get("/v2/" + repo + "/manifests/" + ref.path("digest").asText());
+                    checked++;
+                    if (rm.statusCode() != 200) violations.add(repo + ":" + tag.asText() + " referrer " + ref.path("digest").asText());
+                    else reachable.add(Api.json(rm));
+                }
+                for (JsonNode r : reachable) {
+                    for (String b : blobsOf(r)) {
+                        checked++;
+                        if (api.get("/v2/" + repo + "/blobs/" + b).statusCode() != 200) violations.add(repo + ":" + tag.asText() + " blob " + b);
+                    }
                 }
             }
         }
-        assertEquals(0, violations, "referenced blobs that are not pullable");
+        assertEquals(List.of(), violations, "referenced blobs, children or referrers that are not pullable");
         assertTrue(checked > 0);
-        System.out.printf("gc stress: %d operations by 4 clients in 20 s, %d manifests refused, %d blobs checked, %d violations, usage now %s%n",
-                ops.get(), refused.get(), checked, violations, node.gc().usage());
+        System.out.printf("gc stress: %d operations by 4 clients in 25 s, %d manifests refused, %d untagged manifests and %d blobs"
+                        + " collected (%d bytes reclaimed), %d blobs/children/referrers checked, %d violations, usage now %s%n",
+                ops.get(), refused.get(), manifestsCollected.get(), blobsCollected.get(), bytesReclaimed.get(), checked, violations.size(),
+                node.gc().usage());
 
-        // nothing unreferenced outlives the grace period
+        // nothing unreferenced outlives the grace period: untagged manifests past their retention go,
+        // then the blobs they released, once the grace has passed since
         pastGrace();
         node.gc().collect(false);
-        assertEquals(List.of(), node.gc().collect(true), "nothing left to collect after a full pass");
+        pastGrace();
+        node.gc().collect(false);
+        assertEquals(List.of(), node.gc().collect(true), "nothing left to collect after full passes");
 
         // every projection, replayed from the log after all that, equals the live one
         for (String p : new String[] {"index", "uploads", "gc"}) {

@@ -109,6 +109,20 @@ public final class PendingWrites implements KvStore {
 
     /** Orders keys as the KvStore contract does: unsigned bytes of UTF-8 (code point order). */
     static int compareUtf8(String a, String b) {
+        // fast path: below the surrogates, UTF-16 order is code point order (all ASCII keys)
+        int n = Math.min(a.length(), b.length());
+        for (int k = 0; k < n; k++) {
+            char x = a.charAt(k);
+            char y = b.charAt(k);
+            if (x != y) {
+                if (x < Character.MIN_SURROGATE && y < Character.MIN_SURROGATE) return Character.compare(x, y);
+                return compareCodePoints(a, b);
+            }
+        }
+        return Integer.compare(a.length(), b.length());
+    }
+
+    private static int compareCodePoints(String a, String b) {
         int i = 0;
         int j = 0;
         while (i < a.length() && j < b.length()) {

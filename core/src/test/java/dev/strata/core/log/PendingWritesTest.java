@@ -71,6 +71,17 @@ class PendingWritesTest {
         assertArrayEquals(bytes("v"), base.get("k"));
     }
 
+    @Test
+    void keysSortAsUtf8BytesAlsoBeyondTheBasicPlane() {
+        String[] keys = {"a", "a/", "ab", "\u00e9", "\uffff", "\ud83d\ude00", "z"};
+        for (String x : keys) {
+            for (String y : keys) {
+                int expected = java.util.Arrays.compareUnsigned(x.getBytes(StandardCharsets.UTF_8), y.getBytes(StandardCharsets.UTF_8));
+                assertEquals(Integer.signum(expected), Integer.signum(PendingWrites.compareUtf8(x, y)), x + " vs " + y);
+            }
+        }
+    }
+
     private static String key(Random rnd) {
         String[] heads = {"a/", "b/", "a/x", "c"};
         return heads[rnd.nextInt(heads.length)] + rnd.nextInt(25);
