@@ -205,6 +205,30 @@ class RetentionApiTest {
         assertTrue(blobs(gc(false)).contains(sbomLayer));
     }
 
+    /** Changing the prefixes rebuilds the gc projection: usage is recounted, and replay agrees with it. */
+    @Test
+    void changedPrefixesRecountUsageAtStart() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "namespaces-").toAbsolutePath();
+        GcConfig plain = new GcConfig(Duration.ofHours(1), Duration.ZERO, 1000, Duration.ofHours(1));
+        try (SingleNode first = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 1), plain)) {
+            Api a = new Api("http://127.0.0.1:" + first.port());
+            a.pushBlob("acme/web/app", Api.random(3000));
+            a.pushBlob("acme/tools", Api.random(1000));
+            assertEquals(4000, Api.json(a.get("/strata/v1/quotas/acme")).path("usage").asLong());
+        }
+        try (SingleNode second = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 1),
+                plain.withNamespaces(new Namespaces(List.of("acme/web"))))) {
+            Api a = new Api("http://127.0.0.1:" + second.port());
+            assertEquals(3000, Api.json(a.get("/strata/v1/quotas/acme/web")).path("usage").asLong());
+            assertEquals(1000, Api.json(a.get("/strata/v1/quotas/acme")).path("usage").asLong());
+            var out = new java.io.ByteArrayOutputStream();
+            int rc = dev.strata.cli.CliAccess.replay(new String[] {"replay", "--projection", "gc", "--data", dir.toString(),
+                    "--into", dir.resolve("replay-gc").toString()}, new java.io.PrintStream(out, true),
+                    new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true));
+            assertEquals(0, rc, out::toString);
+        }
+    }
+
     @Test
     void aConfiguredPrefixIsOneNamespaceForQuotasAndUsage() throws Exception {
         assertEquals(200, api.send("PUT", "/strata/v1/quotas/org/team?bytes=100000000", null).statusCode());

@@ -119,6 +119,36 @@ class AuthTlsE2ETest {
         assertRefused(untrusted, "certificate");
     }
 
+    /** strata tag (an admin command) over HTTPS with the dev CA, logging in through the token endpoint. */
+    @Test
+    void adminCliLogsInOverTls() throws Exception {
+        Path alice = authFile("cli-alice");
+        assertSucceeded(login("skopeo", alice, "alice", "alice-secret-1"));
+        tools.skopeo("copy", "--authfile", alice.toString(), "--dest-tls-verify=true", "--dest-cert-dir", certDir.toString(),
+                layout.ref("v1"), "docker://" + host + "/e2e/cli:v1");
+        String ca = work.resolve("pki").resolve(DevCertificates.CA_CERT).toString();
+        String[] ok = strata("alice-secret-1\n", "tag", "history", "e2e/cli:v1", "--registry", "https://" + host, "--ca-cert", ca,
+                "--user", "alice", "--password-stdin");
+        assertEquals("0", ok[0], ok[2]);
+        assertTrue(ok[1].contains(layout.digestOf("v1")), ok[1]);
+        String[] untrusted = strata("alice-secret-1\n", "tag", "history", "e2e/cli:v1", "--registry", "https://" + host,
+                "--user", "alice", "--password-stdin");
+        assertEquals("1", untrusted[0], untrusted[1]);
+        assertTrue(untrusted[2].toLowerCase().contains("certif") || untrusted[2].toLowerCase().contains("pkix"), untrusted[2]);
+        String[] wrong = strata("not-her-password\n", "tag", "history", "e2e/cli:v1", "--registry", "https://" + host, "--ca-cert", ca,
+                "--user", "alice", "--password-stdin");
+        assertEquals("1", wrong[0]);
+        assertTrue(wrong[2].contains("login as alice failed"), wrong[2]);
+    }
+
+    private static String[] strata(String stdin, String... args) throws Exception {
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        int rc = dev.strata.cli.CliAccess.admin(args, new java.io.ByteArrayInputStream(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                Map.of(), new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+        return new String[] {Integer.toString(rc), out.toString(), err.toString()};
+    }
+
     @Test
     void podmanLoginPushAndPullOverTls() throws Exception {
         Path alice = authFile("podman-alice");
