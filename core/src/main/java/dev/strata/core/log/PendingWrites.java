@@ -20,7 +20,12 @@ public final class PendingWrites implements KvStore {
     private final KvStore base;
     /** Staged state by key, ordered like the base (UTF-8 unsigned bytes, which is String order for the keys used here). */
     private final NavigableMap<String, byte[]> staged = new TreeMap<>(PendingWrites::compareUtf8);
+    /** The same entries, for point reads (the handlers' most frequent call) without ordered compares. */
+    private final Map<String, byte[]> byKey = new java.util.HashMap<>();
     private int ops;
+    private long bytes;
+    /** A poll's staged writes are flushed early once they pass this many bytes (bounds memory). */
+    public static final long FLUSH_BYTES = 16L << 20;
 
     public PendingWrites(KvStore base) {
         this.base = base;
@@ -28,7 +33,7 @@ public final class PendingWrites implements KvStore {
 
     @Override
     public byte[] get(String key) {
-        byte[] v = staged.get(key);
+        byte[] v = byKey.get(key);
         if (v != null) return v == DELETED ? null : v;
         return base.get(key);
     }
@@ -37,13 +42,27 @@ public final class PendingWrites implements KvStore {
     @Override
     public void write(Batch batch) {
         for (Batch.Op op : batch.ops()) {
-            staged.put(op.key(), op.value() == null ? DELETED : op.value());
+            byte[] v = op.value() == null ? DELETED : op.value();
+            if (byKey.put(op.key(), v) == null) staged.put(op.key(), v);
+            else staged.replace(op.key(), v);
             ops++;
+            bytes += op.key().length() + (op.value() == null ? 0 : op.value().length);
         }
     }
 
     /** Operations staged since the last flush (a staged key written twice counts twice). */
     public int stagedOps() { return ops; }
+
+    /** Bytes of keys and values staged since the last flush (overwrites count again). */
+    public long stagedBytes() { return bytes; }
+
+    /**
+     * Flushes when more than {@link #FLUSH_BYTES} are staged: call between events only, so every
+     * write still carries whole events with their offsets.
+     */
+    public void flushIfLarge() {
+        if (bytes > FLUSH_BYTES) flush();
+    }
 
     /** Writes everything staged to the base store in one atomic batch, and starts afresh. */
     public void flush() {
@@ -55,13 +74,17 @@ public final class PendingWrites implements KvStore {
         }
         base.write(b);
         staged.clear();
+        byKey.clear();
         ops = 0;
+        bytes = 0;
     }
 
     /** Drops everything staged. */
     public void discard() {
         staged.clear();
+        byKey.clear();
         ops = 0;
+        bytes = 0;
     }
 
     /** Merges the base's entries with the staged ones, in key order; a staged value wins, a staged delete hides. */

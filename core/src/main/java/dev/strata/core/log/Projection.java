@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A projection of event-log topics into a {@link KvStore}. One thread consumes every partition of
  * its topics and applies the records of each poll, together with the offsets they reflect, in one
- * atomic batch (one store write per poll, not per event); on restart it resumes from the stored offsets. Writers call {@link #await} with the position of
+ * atomic batch (one store write per poll, not per event; a poll staging more than 16 MiB is written
+ * in several batches, each holding whole events and their offsets); on restart it resumes from the stored offsets. Writers call {@link #await} with the position of
  * their own append, so an acknowledged write is visible to the next read.
  *
  * <p>An event the handler cannot apply (unknown type, handler failure) stops the projection
@@ -245,6 +246,7 @@ public final class Projection implements AutoCloseable {
                     for (ConsumerRecord<String, byte[]> r : records) {
                         events.add(stageRecord(r, pending, handler));
                         reached.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+                        pending.flushIfLarge(); // a poll of big events (layer indexes) goes in several writes
                     }
                 } finally {
                     // on a failure, what applied before the bad event is still written

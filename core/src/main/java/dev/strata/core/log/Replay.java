@@ -74,6 +74,7 @@ public final class Replay {
                     Long g = goal.get(tp);
                     if (g == null || r.offset() >= g) continue;
                     Projection.stageRecord(r, pending, handler);
+                    pending.flushIfLarge();
                     applied++;
                     if (r.offset() + 1 >= g) {
                         goal.remove(tp);

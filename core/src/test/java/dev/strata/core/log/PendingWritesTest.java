@@ -61,6 +61,19 @@ class PendingWritesTest {
     }
 
     @Test
+    void largeStagesFlushEarly() {
+        MemoryKvStore base = new MemoryKvStore();
+        PendingWrites pending = new PendingWrites(base);
+        pending.write(new KvStore.Batch().put("small", new byte[100]));
+        pending.flushIfLarge();
+        assertNull(base.get("small"), "small stages wait for the end of the poll");
+        pending.write(new KvStore.Batch().put("big", new byte[(int) PendingWrites.FLUSH_BYTES]));
+        pending.flushIfLarge();
+        assertEquals(100, base.get("small").length);
+        assertEquals(0, pending.stagedBytes());
+    }
+
+    @Test
     void baseIsUntouchedUntilFlush() {
         MemoryKvStore base = new MemoryKvStore();
         PendingWrites pending = new PendingWrites(base);
