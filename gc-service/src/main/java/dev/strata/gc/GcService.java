@@ -84,8 +84,19 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     static final String UNTAGGED = "um/";
     /** "mg/repo|digest" → epoch millis of the manifest's latest deletion (a referrer's retention starts there). */
     static final String MANIFEST_GONE = "mg/";
+    /** "mh/digest" → number of repositories that have the manifest (its bytes chunk is shared). */
+    static final String MANIFEST_HOLDERS = "mh/";
+    /** "mc/digest" → {@link ManifestBytes}: the chunk holding a manifest's bytes (repositories topic). */
+    static final String MANIFEST_BYTES = "mc/";
+    /** "mx/digest" → epoch millis since which no repository has the manifest (repositories topic). */
+    static final String MANIFEST_UNHELD = "mx/";
+    /** "mxd/digest" → the latest {@code unheldSince} whose bytes GC deleted (blobs topic). */
+    static final String MANIFEST_BYTES_DELETED = "mxd/";
     /** The namespace prefixes this projection was built with (see {@link #start}). */
     static final String NAMESPACES = "~config/namespaces";
+    /** The layout of this projection's state; a store built with another one is rebuilt at start. */
+    static final String SCHEMA = "~config/schema";
+    static final String SCHEMA_VERSION = "2";
 
     /**
      * A present manifest as retention sees it: the tags pointing at it, since when it has had none
@@ -93,6 +104,9 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      * machine keeps it), its subject and its children.
      */
     record Held(int tags, long untaggedSince, boolean wasTagged, String subject, List<String> children) {}
+
+    /** Where a manifest's bytes are. */
+    record ManifestBytes(String chunkId, long size) {}
 
     /**
      * A namespace's holding of one digest: the repositories that link it as a blob (with the time
@@ -162,15 +176,19 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
 
     public GcService start() {
         byte[] built = store.get(NAMESPACES);
+        byte[] schema = store.get(SCHEMA);
         String wanted = config.namespaces().canonical();
-        if (built == null || !new String(built, StandardCharsets.UTF_8).equals(wanted)) {
+        boolean sameSchema = schema != null && new String(schema, StandardCharsets.UTF_8).equals(SCHEMA_VERSION);
+        if (built == null || !sameSchema || !new String(built, StandardCharsets.UTF_8).equals(wanted)) {
             if (!Projection.storedOffsets(store).isEmpty()) {
-                // usage per namespace depends on the prefixes: rebuild from the log with the new ones
-                LOG.warn("gc: namespace prefixes changed from [{}] to [{}]: rebuilding the gc projection from offset 0",
-                        built == null ? "" : new String(built, StandardCharsets.UTF_8), wanted);
+                // usage per namespace depends on the prefixes, and the state on the schema: rebuild from the log
+                if (!sameSchema) LOG.warn("gc: the gc projection was built by an older version: rebuilding it from offset 0");
+                else LOG.warn("gc: namespace prefixes changed from [{}] to [{}]: rebuilding the gc projection from offset 0",
+                        new String(built, StandardCharsets.UTF_8), wanted);
                 clear(store);
             }
-            store.write(new KvStore.Batch().put(NAMESPACES, wanted.getBytes(StandardCharsets.UTF_8)));
+            store.write(new KvStore.Batch().put(NAMESPACES, wanted.getBytes(StandardCharsets.UTF_8))
+                    .put(SCHEMA, SCHEMA_VERSION.getBytes(StandardCharsets.UTF_8)));
         }
         projection.start(timeout).awaitCaughtUp(timeout.multipliedBy(10));
         if (!config.interval().isZero()) {
@@ -205,8 +223,12 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
 
     /** Replay's starting point: an empty store that records the same namespace prefixes as {@code live}. */
     public static void prepareReplay(KvStore live, KvStore fresh) {
-        byte[] v = live.get(NAMESPACES);
-        if (v != null) fresh.write(new KvStore.Batch().put(NAMESPACES, v));
+        KvStore.Batch b = new KvStore.Batch();
+        for (String k : List.of(NAMESPACES, SCHEMA)) {
+            byte[] v = live.get(k);
+            if (v != null) b.put(k, v);
+        }
+        if (!b.isEmpty()) fresh.write(b);
     }
 
     // ---- projection
@@ -278,6 +300,9 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                 return;
             }
             batch.put(key, Json.write(e.blobs()));
+            add(store, batch, MANIFEST_HOLDERS + e.digest(), 1);
+            batch.put(MANIFEST_BYTES + e.digest(), Json.write(new ManifestBytes(e.chunkId(), e.size())));
+            batch.delete(MANIFEST_UNHELD + e.digest());
             List<String> children = e.manifests() == null ? List.of() : distinct(e.manifests());
             batch.put(HELD + id, Json.write(new Held(0, e.at(), false, e.subject() == null ? null : e.subject().digest(), children)));
             batch.put(UNTAGGED + id, new byte[0]);
@@ -305,6 +330,12 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             }
             batch.delete(HELD + id);
             batch.delete(UNTAGGED + id);
+            if (number(store, batch, MANIFEST_HOLDERS + e.digest()) <= 1) {
+                batch.delete(MANIFEST_HOLDERS + e.digest());
+                batch.put(MANIFEST_UNHELD + e.digest(), millis(e.at()));
+            } else {
+                add(store, batch, MANIFEST_HOLDERS + e.digest(), -1);
+            }
             max(store, batch, MANIFEST_GONE + id, e.at());
             // every tag that pointed at it is gone with it
             String tagPrefix = TAG + e.repository() + "|";
@@ -339,6 +370,8 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             if (old == null) return;
             batch.delete(tk);
             untag(store, batch, e.repository(), new String(old, StandardCharsets.US_ASCII), e.at());
+        } else if (event instanceof Event.ManifestBytesDeleted e) {
+            max(store, batch, MANIFEST_BYTES_DELETED + e.digest(), e.unheldSince());
         } else if (event instanceof Event.QuotaSet e) {
             if (e.bytes() < 0) batch.delete(QUOTA + e.namespace());
             else batch.put(QUOTA + e.namespace(), Long.toString(e.bytes()).getBytes(StandardCharsets.US_ASCII));
@@ -586,6 +619,55 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         return out;
     }
 
+    /** Since when no repository has the manifest, if its bytes are still stored; else -1. */
+    private long unheldSince(String digest) {
+        byte[] v = store.get(MANIFEST_UNHELD + digest);
+        if (v == null || store.get(MANIFEST_HOLDERS + digest) != null) return -1;
+        long since = Long.parseLong(new String(v, StandardCharsets.US_ASCII));
+        return since > number(store, MANIFEST_BYTES_DELETED + digest) ? since : -1;
+    }
+
+    /** Chunks of manifests that no repository has had for the grace period, at most {@code limit}. */
+    private List<Collected> manifestBytesDue(long now, int limit) {
+        List<Collected> out = new ArrayList<>();
+        store.scan(MANIFEST_UNHELD, null, (k, v) -> {
+            String digest = k.substring(MANIFEST_UNHELD.length());
+            long since = unheldSince(digest);
+            byte[] mb = store.get(MANIFEST_BYTES + digest);
+            if (since >= 0 && mb != null && since + config.grace().toMillis() <= now) {
+                out.add(new Collected(digest, Json.read(mb, ManifestBytes.class).size(), since,
+                        "bytes of a manifest in no repository since " + java.time.Instant.ofEpochMilli(since)));
+            }
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    /**
+     * Deletes manifest chunks inside the fence: a manifest PUT holds it from its check of the chunk
+     * to its event, so it either wrote the chunk and its event shows here (the manifest is held
+     * again), or it comes after and writes the chunk anew.
+     */
+    private List<Collected> collectManifestBytes(List<Collected> due) {
+        List<Collected> out = new ArrayList<>();
+        for (Collected c : due) {
+            exclusively.accept(() -> {
+                projection.awaitLogEnd(timeout);
+                if (unheldSince(c.digest()) != c.unreferencedSince()) return; // pushed again meanwhile
+                String chunkId = Json.read(store.get(MANIFEST_BYTES + c.digest()), ManifestBytes.class).chunkId();
+                try {
+                    chunks.delete(chunkId);
+                } catch (RuntimeException e) {
+                    LOG.warn("gc: could not delete manifest chunk {}: {}", chunkId, e.toString());
+                    return;
+                }
+                projection.appendAndAwait(log, new Event.ManifestBytesDeleted(c.digest(), chunkId, c.unreferencedSince(), clock.millis()), timeout);
+                out.add(c);
+            });
+        }
+        return out;
+    }
+
     /**
      * One pass: collects what is due now (at most the configured number of manifests, then of
      * blobs). A dry run only lists it. Manifests go first; the blobs they leave unreferenced follow
@@ -599,13 +681,16 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             long now = clock.millis();
             List<Collected> manifestsDue = manifestsDue(now, config.maxDeletesPerPass());
             List<Collected> due = due(now, config.maxDeletesPerPass());
+            List<Collected> manifestBytesDue = manifestBytesDue(now, config.maxDeletesPerPass());
             if (dryRun) {
                 List<Collected> all = new ArrayList<>(manifestsDue);
+                all.addAll(manifestBytesDue);
                 all.addAll(due);
                 return all;
             }
             List<Collected> manifestsCollected = collectManifests(manifestsDue);
             if (!manifestsCollected.isEmpty()) LOG.info("gc: deleted {} untagged manifests", manifestsCollected.size());
+            manifestsCollected.addAll(collectManifestBytes(manifestBytesDue));
             if (due.isEmpty()) return manifestsCollected;
             // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
             //    commit, link or mount happens either before (and shows in the projection, which

@@ -109,6 +109,8 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
                 batch.delete(BLOB + e.digest());
                 batch.delete(DELETING + e.digest());
             }
+        } else if (event instanceof Event.ManifestBytesDeleted) {
+            return; // manifest bytes are no blob of this index
         } else {
             throw new IllegalArgumentException("uploads projection cannot apply " + event.getClass().getSimpleName());
         }

@@ -1,6 +1,7 @@
 package dev.strata.cli.api;
 
 import static dev.strata.cli.api.Api.assertError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,7 +87,13 @@ class RetentionApiTest {
     @Test
     void anUntaggedManifestGoesAfterTheRetentionAndItsBlobsAfterTheGrace() throws Exception {
         String repo = "retention/untagged";
-        ObjectNode m = api.imageManifest(repo, 1, Api.OCI_MANIFEST);
+        byte[] config = ("{\"n\":" + System.nanoTime() + "}").getBytes();
+        byte[] layerBytes = Api.random(1500);
+        ObjectNode m = Api.JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", Api.OCI_MANIFEST);
+        m.set("config", Api.descriptor("application/vnd.oci.image.config.v1+json", api.pushBlob(repo, config), config.length));
+        m.putArray("layers").add(Api.descriptor("application/vnd.oci.image.layer.v1.tar", api.pushBlob(repo, layerBytes), layerBytes.length));
         String layer = m.path("layers").path(0).path("digest").asText();
         String d = put(repo, "sha256:" + Digest.sha256(Api.bytes(m)).encoded(), m);
         String kept = put(repo, "keep", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
@@ -104,8 +111,17 @@ class RetentionApiTest {
         // its layer is released, and goes once the grace period has passed since then
         assertEquals(200, api.head("/v2/" + repo + "/blobs/" + layer).statusCode(), "blobs wait for the grace period");
         sleep(GRACE_MS + 300);
-        assertTrue(blobs(gc(false)).contains(layer), "the released layer is collected");
+        JsonNode pass = gc(false);
+        assertTrue(blobs(pass).contains(layer), "the released layer is collected");
+        assertTrue(blobs(pass).contains(d), "and the chunk of the manifest's bytes, in no repository any more");
         assertError(api.head("/v2/" + repo + "/blobs/" + layer), 404, "BLOB_UNKNOWN");
+        String chunkId = "m-sha256-" + d.substring("sha256:".length());
+        assertEquals(-1, node.chunks().size(chunkId), "the manifest's chunk is deleted");
+        // pushing the same image again stores its bytes again
+        api.pushBlob(repo, config);
+        api.pushBlob(repo, layerBytes);
+        assertEquals(d, put(repo, "again", m));
+        assertArrayEquals(Api.bytes(m), api.get("/v2/" + repo + "/manifests/again").body());
     }
 
     @Test

@@ -9,7 +9,7 @@ package dev.strata.core.events;
 public sealed interface Event permits
         Event.UploadStarted, Event.UploadChunksAppended, Event.UploadCompleted, Event.UploadCancelled,
         Event.BlobCommitted, Event.BlobDeletionScheduled, Event.BlobDeletionCancelled, Event.BlobDeleted,
-        Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
+        Event.ManifestBytesDeleted, Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
         Event.ManifestDeleted, Event.QuotaSet {
 
     /** The topic this event belongs on. */
@@ -73,6 +73,15 @@ public sealed interface Event permits
 
     /** The chunks are deleted from storage. A blob committed again since then (other chunks) stays. */
     record BlobDeleted(String digest, java.util.List<ChunkRef> chunks, long size, long at) implements Event {
+        public Topic topic() { return Topic.BLOBS; }
+        public String key() { return digest; }
+    }
+
+    /**
+     * GC deleted the chunk holding a manifest's bytes: no repository had the manifest since
+     * {@code unheldSince}. A later push of the same manifest writes the chunk again.
+     */
+    record ManifestBytesDeleted(String digest, String chunkId, long unheldSince, long at) implements Event {
         public Topic topic() { return Topic.BLOBS; }
         public String key() { return digest; }
     }

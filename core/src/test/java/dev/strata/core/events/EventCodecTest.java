@@ -51,7 +51,8 @@ class EventCodecTest {
                 new Event.BlobDeletionScheduled(D1, List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20)), AT + 11),
                 new Event.BlobDeletionCancelled(D1, "referenced by team-a/app@" + D2, AT + 12),
                 new Event.BlobDeleted(D1, List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20)), 4 << 20, AT + 13),
-                new Event.QuotaSet("team-a", 50L << 30, AT + 14, "admin"));
+                new Event.QuotaSet("team-a", 50L << 30, AT + 14, "admin"),
+                new Event.ManifestBytesDeleted(D2, "m-sha256-" + D2.substring(7), AT + 10, AT + 15));
     }
 
     static Event roundTrip(Event e) {
