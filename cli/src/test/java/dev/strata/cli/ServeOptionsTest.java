@@ -20,6 +20,27 @@ class ServeOptionsTest {
     }
 
     @Test
+    void retentionAndNamespaceFlags() {
+        var d = Main.gcConfig(new String[] {});
+        assertNull(d.untaggedRetention(), "untagged manifests are kept by default");
+        assertEquals(java.time.Duration.ofDays(14), d.timeMachine());
+        assertTrue(d.deleteReferrers());
+        assertEquals(java.util.List.of(), d.namespaces().prefixes());
+        var c = Main.gcConfig(new String[] {"--untagged-retention", "7d", "--time-machine=30d", "--delete-referrers", "false",
+                "--namespace-prefixes", "org/team, org/infra"});
+        assertEquals(java.time.Duration.ofDays(7), c.untaggedRetention());
+        assertEquals(java.time.Duration.ofDays(30), c.timeMachine());
+        assertTrue(!c.deleteReferrers());
+        assertEquals("org/infra", c.namespaces().of("org/infra/ci"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.gcConfig(new String[] {"--delete-referrers", "yes"}))
+                .getMessage().contains("true or false"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.gcConfig(new String[] {"--namespace-prefixes", "Org/X"}))
+                .getMessage().contains("Org/X"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Main.gcConfig(new String[] {"--untagged-retention", "soon"}))
+                .getMessage().contains("--untagged-retention"));
+    }
+
+    @Test
     void defaultsToRocksDb() {
         ServeConfig c = Main.serveConfig(new String[] {"--data", dir.toString(), "--addr=127.0.0.1:0"});
         assertNull(c.rados());
