@@ -107,13 +107,18 @@ final class ReplayCommand {
                 var targets = Projection.storedOffsets(liveStore);
                 spec.prepare().accept(liveStore, fresh);
                 String name = projection;
+                var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+                long cpu0 = threads.getCurrentThreadCpuTime();
                 long n = Replay.run(log, spec.topics(), targets, fresh, spec.handler().apply(liveStore), Duration.ofSeconds(60),
                         (applied, total, rate) -> err.printf("\rreplay %s: %d/%d events, %.0f events/s, ETA %.0f s   ",
                                 name, applied, total, rate, rate > 0 ? (total - applied) / rate : 0));
                 err.println();
                 String a = Replay.checksum(liveStore);
                 String b = Replay.checksum(fresh);
+                double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
                 out.println("events replayed: " + n);
+                // CPU time of the replaying thread (poll, decode, apply, write): a rate that other load on the machine does not skew
+                out.printf("replay thread CPU: %.2f s, %.0f events per CPU second%n", cpu, n / Math.max(cpu, 1e-9));
                 out.println("live     " + a);
                 out.println("replayed " + b);
                 if (!a.equals(b)) {
