@@ -65,6 +65,9 @@ Environment (defaults in brackets; --quick changes the ones marked *):
   WORK_DIR           parent of the registries' data dirs (disk)        [$TMPDIR or /tmp]
   CLIENT_DIR         parent of the image layout and pull targets       [/dev/shm if roomy]
   WARMUP             1 = unmeasured warm-up push + short load per registry first [1]
+  GATLING            1 = run the Gatling mixed scenario (75% pull / 25% push) [1]
+  GATLING_USERS      virtual users of the Gatling mixed scenario              [8]
+  GATLING_LAYER_MIB  layer sizes (MiB) its pushes cycle through               [1,8]
   MAX_SECONDS*       watchdog for the benchmark phase                  [1500; quick 600]
   SKOPEO_TIMEOUT     per skopeo copy                                   [300]
   KEEP_TMP           1 = keep temp dirs (for debugging)                [0]
@@ -88,6 +91,7 @@ else
   : "${LIMIT_SECS:=3}" "${DD_MIB:=512}"
 fi
 : "${LAYERS:=8}" "${PARALLEL_PULLS:=8}" "${HIGH_CONNS:=32}" "${WARMUP:=1}"
+: "${GATLING:=1}" "${GATLING_USERS:=8}" "${GATLING_LAYER_MIB:=1,8}"
 : "${SKOPEO_TIMEOUT:=300}" "${STRATA_START_TIMEOUT:=900}" "${KEEP_TMP:=0}"
 : "${WORK_DIR:=${TMPDIR:-/tmp}}"
 STRATA_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA"'
@@ -96,9 +100,11 @@ STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 : "${RESULTS_FILE:=$LT_DIR/results/compare-$STAMP.txt}"
 
 for v in ROUNDS WRK_DURATION IMAGE_MIB LAYERS PARALLEL_PULLS HIGH_CONNS MAX_SECONDS SKOPEO_TIMEOUT \
-         STRATA_START_TIMEOUT; do
+         STRATA_START_TIMEOUT GATLING_USERS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "$v must be a positive integer (got '${!v}')" >&2; exit 2; }
 done
+[[ "$GATLING" == 0 || "$GATLING" == 1 ]] || { echo "GATLING must be 0 or 1 (got '$GATLING')" >&2; exit 2; }
+[[ "$GATLING_LAYER_MIB" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || { echo "GATLING_LAYER_MIB must be a comma-separated list of MiB (got '$GATLING_LAYER_MIB')" >&2; exit 2; }
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FATAL: $*"; exit 1; }
@@ -401,6 +407,24 @@ hey_head() { # url conns duration -> "rps p99_ms"
   echo "$rps $p99"
 }
 
+# Gatling MixedSimulation (load-tests/gatling/): GATLING_USERS users for WRK_DURATION s, each
+# iteration a pull of a seeded image (75%) or a monolithic push of a new one (25%). -> "rps p99_ms"
+# Fails when any request failed (the simulation's assertion); p99 limits are lifted here.
+gatling_mixed() { # key label
+  local key=$1 label=$2 out="$DATA_BASE/gatling-$1-$2.log" rps p99
+  if ! (cd "$LT_DIR/gatling" && timeout -k 5 $(( WRK_DURATION + 300 )) mvn -B -ntp gatling:test \
+        -Dsimulation=dev.strata.loadtests.MixedSimulation -DbaseUrl="http://${ADDR[$key]}" \
+        -Dusers="$GATLING_USERS" -Dduration="$WRK_DURATION" -DlayerMiB="$GATLING_LAYER_MIB" -Dlayers=2 \
+        -DrepoPrefix="bench/gatling-$label" -Dp99Ms=600000 -DblobP99Ms=3600000) >"$out" 2>&1; then
+    grep -E 'KO|failed|ERROR' "$out" | head -n 5 >&2
+    return 1
+  fi
+  rps=$(awk -F'|' '/> mean throughput \(rps\)/{gsub(/[ ,]/, "", $2); print $2; exit}' "$out")
+  p99=$(awk -F'|' '/> response time 99th percentile/{gsub(/[ ,]/, "", $2); print $2; exit}' "$out")
+  [[ -n "$rps" && -n "$p99" ]] || { tail -n 5 "$out" >&2; return 1; }
+  echo "$rps $p99"
+}
+
 preflight() { # key repo : protocol sanity checks the benchmark relies on
   local key=$1 repo=$2 base="http://${ADDR[$1]}/v2/$2" h ct dig code cl
   h=$(curl -s -o /dev/null -D - -H "Accept: $MANIFEST_TYPE" "$base/manifests/latest" | tr -d '\r')
@@ -469,6 +493,7 @@ OUT="$DATA_BASE/report.txt"
   echo "distribution:  $(docker-registry --version 2>/dev/null | head -1)"
   echo "clients:       $(skopeo --version); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}'); hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null)"
   echo "settings:      rounds=$ROUNDS image=${IMAGE_MIB}MiB in $LAYERS+1 layers, wrk/hey ${WRK_DURATION}s, parallel pulls=$PARALLEL_PULLS, high conns=$HIGH_CONNS, warmup=$WARMUP$([[ $QUICK == 1 ]] && echo ' (--quick)')"
+  echo "gatling:       $([[ $GATLING == 1 ]] && echo "MixedSimulation, $GATLING_USERS users, ${WRK_DURATION}s, 2 layers of $GATLING_LAYER_MIB MiB per push" || echo off)"
   echo "dirs:          registries in $DATA_BASE, clients in $CLIENT_BASE"
   echo "load average:  $(cut -d' ' -f1-3 /proc/loadavg) at start (1, 5, 15 min)"
 } >"$OUT"
@@ -535,6 +560,11 @@ HEAD_SIZE=$(jq -r '.layers[0].size' "$mf")
 IMG_MIB=$(awk -v b="$IMG_BYTES" 'BEGIN{printf "%.1f", b/1048576}')
 log "image built in $(awk -v d=$(( $(now_ns) - t0 )) 'BEGIN{printf "%.1f", d/1e9}') s: $(jq '.layers|length' "$mf") layers, $IMG_MIB MiB of blobs, manifest $MANIFEST_TYPE"
 
+if [[ $GATLING == 1 ]]; then
+  log "compiling the Gatling simulations (dependencies are downloaded on the first run)"
+  (cd "$LT_DIR/gatling" && mvn -q -B -ntp test-compile) >&2 || die "cannot build load-tests/gatling"
+fi
+
 # ---- registries ----------------------------------------------------------------------------
 start_registry strata
 start_registry distribution
@@ -586,6 +616,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
       record_err "$key" head_rps "${NAME[$key]} round $r: blob HEAD failed"; echo ERR >>"$RES_DIR/$key.head_p99"
     fi
   done
+  if [[ $GATLING == 1 ]]; then
+    for key in "${ORDER[@]}"; do
+      if v=$(gatling_mixed "$key" "r$r"); then
+        read -r rps p99 <<<"$v"; record "$key" mixed_rps "$rps"; record "$key" mixed_p99 "$p99"
+        log "  ${NAME[$key]} Gatling mixed, $GATLING_USERS users: $rps req/s, p99 $p99 ms"
+      else
+        record_err "$key" mixed_rps "${NAME[$key]} round $r: Gatling mixed scenario failed"; echo ERR >>"$RES_DIR/$key.mixed_p99"
+      fi
+    done
+  fi
 done
 
 # ---- report --------------------------------------------------------------------------------
@@ -599,6 +639,10 @@ METRICS=(
   "mgetN_p99|manifest GET, $HIGH_CONNS conns, p99|ms|lower"
   "head_rps|blob HEAD, $HIGH_CONNS conns (hey)|req/s|higher"
   "head_p99|blob HEAD, $HIGH_CONNS conns, p99|ms|lower"
+)
+[[ $GATLING == 1 ]] && METRICS+=(
+  "mixed_rps|Gatling mixed 75/25, $GATLING_USERS users|req/s|higher"
+  "mixed_p99|Gatling mixed 75/25, p99|ms|lower"
 )
 {
   echo

@@ -9,6 +9,8 @@ import io.vertx.core.http.HttpServerResponse;
 /** HEAD, GET (with Range) and DELETE of /v2/&lt;name&gt;/blobs/&lt;digest&gt;. */
 final class BlobHandler {
     private final Services s;
+    /** Direct buffers the pull path reads segments into and writes to the socket from. */
+    private final SegmentBuffers segments = SegmentBuffers.forHeap(BlobStreamer.SEGMENT);
 
     BlobHandler(Services s) {
         this.s = s;
@@ -67,7 +69,7 @@ final class BlobHandler {
             resp.end();
             return;
         }
-        BlobStreamer.stream(s.vertx(), s.chunks(), resp, b.chunks(), start, end).onFailure(t -> Http.fail(r.req(), t));
+        BlobStreamer.stream(s.vertx(), s.chunks(), segments, resp, b.chunks(), start, end).onFailure(t -> Http.fail(r.req(), t));
     }
 
     /**

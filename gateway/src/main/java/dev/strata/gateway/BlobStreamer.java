@@ -2,18 +2,23 @@ package dev.strata.gateway;
 
 import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.spi.ChunkStore;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Streams a byte range of a chunked blob to a response: reads the next segment from storage on a
- * worker while the current one is written, and waits for the response's write queue to drain, so
- * at most two segments are in memory per response.
+ * worker while the current one is written, and writes it once the current write has reached the
+ * socket, so at most two segments are in memory per response. Segments are read straight into a
+ * pooled direct buffer ({@link ChunkStore#readInto}) that the socket writes from, with no heap copy;
+ * when the pool is exhausted a segment goes through a heap array instead.
  */
 final class BlobStreamer {
     /** Largest segment read at once. */
@@ -21,23 +26,29 @@ final class BlobStreamer {
 
     private record Segment(String chunkId, long offset, int length) {}
 
+    /** Bytes to write, and the pooled buffer behind them (null for a heap segment). */
+    private record Bytes(Buffer data, ByteBuffer pooled) {}
+
     private final Vertx vertx;
     private final ChunkStore store;
+    private final SegmentBuffers pool;
     private final HttpServerResponse resp;
     private final List<Segment> segments;
     private final Promise<Void> done = Promise.promise();
     private int next;
 
-    private BlobStreamer(Vertx vertx, ChunkStore store, HttpServerResponse resp, List<Segment> segments) {
+    private BlobStreamer(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp, List<Segment> segments) {
         this.vertx = vertx;
         this.store = store;
+        this.pool = pool;
         this.resp = resp;
         this.segments = segments;
     }
 
     /** Writes bytes [start, endInclusive] of the blob made of {@code chunks}, then ends the response. */
-    static Future<Void> stream(Vertx vertx, ChunkStore store, HttpServerResponse resp, List<ChunkRef> chunks,
-                               long start, long endInclusive) {
+    static Future<Void> stream(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp,
+                               List<ChunkRef> chunks, long start, long endInclusive) {
+        int segment = pool.size();
         List<Segment> segs = new ArrayList<>();
         long chunkStart = 0;
         for (ChunkRef c : chunks) {
@@ -45,24 +56,45 @@ final class BlobStreamer {
             if (chunkEnd >= start && chunkStart <= endInclusive) {
                 long from = Math.max(start, chunkStart) - chunkStart;
                 long to = Math.min(endInclusive, chunkEnd) - chunkStart;
-                for (long o = from; o <= to; o += SEGMENT) {
-                    segs.add(new Segment(c.id(), o, (int) Math.min(SEGMENT, to - o + 1)));
+                for (long o = from; o <= to; o += segment) {
+                    segs.add(new Segment(c.id(), o, (int) Math.min(segment, to - o + 1)));
                 }
             }
             chunkStart += c.length();
         }
-        BlobStreamer s = new BlobStreamer(vertx, store, resp, segs);
+        BlobStreamer s = new BlobStreamer(vertx, store, pool, resp, segs);
         s.pump(s.read());
         return s.done.future();
     }
 
-    private Future<byte[]> read() {
+    private Future<Bytes> read() {
         if (next >= segments.size()) return null;
         Segment s = segments.get(next++);
-        return vertx.executeBlocking(() -> store.read(s.chunkId(), s.offset(), s.length()), false);
+        ByteBuffer pooled = pool.take();
+        return vertx.executeBlocking(() -> {
+            if (pooled == null) return new Bytes(Buffer.buffer(store.read(s.chunkId(), s.offset(), s.length())), null);
+            try {
+                pooled.limit(s.length());
+                store.readInto(s.chunkId(), s.offset(), pooled);
+            } catch (RuntimeException | Error e) {
+                pool.give(pooled);
+                throw e;
+            }
+            pooled.flip();
+            return new Bytes(BufferInternal.buffer(Unpooled.wrappedBuffer(pooled)), pooled);
+        }, false);
     }
 
-    private void pump(Future<byte[]> pending) {
+    private void release(Bytes b) {
+        pool.give(b.pooled());
+    }
+
+    /** Gives back the buffer of a read that will never be written. */
+    private void drop(Future<Bytes> pending) {
+        if (pending != null) pending.onSuccess(this::release);
+    }
+
+    private void pump(Future<Bytes> pending) {
         if (pending == null) {
             resp.end().onComplete(done);
             return;
@@ -72,14 +104,24 @@ final class BlobStreamer {
                 done.tryFail(ar.cause());
                 return;
             }
+            Bytes b = ar.result();
             if (resp.closed()) {
+                release(b);
                 done.tryFail(new IllegalStateException("client went away"));
                 return;
             }
-            Future<byte[]> following = read();
-            resp.write(Buffer.buffer(ar.result()));
-            if (resp.writeQueueFull()) resp.drainHandler(v -> pump(following));
-            else pump(following);
+            Future<Bytes> following = read();
+            // the write's future completes once the bytes are in the socket (or the connection
+            // failed): only then may the buffer be reused, and only then is the next one written
+            resp.write(b.data()).onComplete(w -> {
+                release(b);
+                if (w.failed()) {
+                    drop(following);
+                    done.tryFail(w.cause());
+                } else {
+                    pump(following);
+                }
+            });
         });
     }
 }

@@ -15,6 +15,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -129,11 +130,27 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public byte[] read(String id, long offset, int length) {
+        return fromReplicas(id, s -> s.read(id, offset, length));
+    }
+
+    @Override
+    public void readInto(String id, long offset, ByteBuffer dst) {
+        ChunkStore.checkDestination(dst);
+        int start = dst.position();
+        fromReplicas(id, s -> {
+            dst.position(start); // a replica that failed half-way may have moved it
+            s.readInto(id, offset, dst);
+            return null;
+        });
+    }
+
+    /** Asks the replicas in ranking order; the first that has the chunk answers. */
+    private <T> T fromReplicas(String id, Function<ChunkStore, T> op) {
         ChunkStore.checkId(id);
         List<String> errors = new ArrayList<>();
         for (Node n : ranking(id)) {
             try {
-                return n.store().read(id, offset, length);
+                return op.apply(n.store());
             } catch (ChunkNotFoundException e) {
                 // not on this node: try the next
             } catch (IllegalArgumentException e) {

@@ -86,6 +86,30 @@ public final class RocksChunkStore implements ChunkStore {
         return java.util.Arrays.copyOfRange(v, (int) offset, (int) offset + length);
     }
 
+    /**
+     * A whole-chunk or prefix read into a direct buffer is one copy, from RocksDB into the caller's
+     * buffer (no heap array). Other reads (an offset, a heap buffer) take the {@link #read} path.
+     */
+    @Override
+    public void readInto(String id, long offset, ByteBuffer dst) {
+        ChunkStore.checkDestination(dst);
+        if (offset != 0 || !dst.isDirect()) {
+            ChunkStore.super.readInto(id, offset, dst);
+            return;
+        }
+        byte[] k = key(id);
+        int want = dst.remaining();
+        ByteBuffer kb = ByteBuffer.allocateDirect(k.length).put(k).flip();
+        try {
+            int size = db.get(readOptions, kb, dst.slice());
+            if (size == RocksDB.NOT_FOUND) throw new ChunkNotFoundException(id);
+            ChunkStore.checkRange(0, want, size);
+        } catch (RocksDBException e) {
+            throw new IllegalStateException("chunk read failed: " + e.getMessage(), e);
+        }
+        dst.position(dst.position() + want);
+    }
+
     private byte[] getOrThrow(String id) {
         try {
             byte[] v = db.get(readOptions, key(id));

@@ -18,6 +18,11 @@ import java.util.regex.Pattern;
  *       streamed as a sequence of chunks by the caller (the gateway's {@code ChunkedBody}).</li>
  *   <li>{@link #read} with an offset or length outside the chunk is an IllegalArgumentException;
  *       a missing chunk is a {@link ChunkNotFoundException}.</li>
+ *   <li>{@link #readInto} is {@link #read} into a buffer the caller owns (heap or direct), with the
+ *       same range and missing-chunk rules; it fills exactly the buffer's remaining bytes and
+ *       advances its position, and on failure leaves the position where it was. The store keeps no
+ *       reference to the buffer. It exists for the pull path: a backend that can copy straight into
+ *       a direct buffer (RocksDB) saves a heap copy per segment and the socket write copies nothing.</li>
  *   <li>{@link #size} is the stat: the chunk's length, or -1 when absent.</li>
  *   <li>{@link #delete} of a missing chunk returns false; of concurrent deletes of one chunk, exactly
  *       one returns true.</li>
@@ -34,6 +39,16 @@ public interface ChunkStore extends AutoCloseable {
 
     /** Returns {@code length} bytes of the chunk starting at {@code offset}. */
     byte[] read(String id, long offset, int length);
+
+    /**
+     * Copies {@code dst.remaining()} bytes of the chunk starting at {@code offset} into {@code dst}
+     * and advances its position by that much. The default goes through {@link #read}; backends that
+     * can fill the buffer with fewer copies override it.
+     */
+    default void readInto(String id, long offset, ByteBuffer dst) {
+        checkDestination(dst);
+        dst.put(read(id, offset, dst.remaining()));
+    }
 
     /** The chunk's size in bytes, or -1 when absent. */
     long size(String id);
@@ -66,6 +81,12 @@ public interface ChunkStore extends AutoCloseable {
         if (data.remaining() > MAX_CHUNK_BYTES) {
             throw new IllegalArgumentException("chunk of " + data.remaining() + " bytes is larger than " + MAX_CHUNK_BYTES + " bytes");
         }
+    }
+
+    /** Validates the destination of {@link #readInto}: present and writable. */
+    static void checkDestination(ByteBuffer dst) {
+        if (dst == null) throw new IllegalArgumentException("destination buffer is null");
+        if (dst.isReadOnly()) throw new IllegalArgumentException("destination buffer is read-only");
     }
 
     /** Validates a {@link #read} range against a chunk of {@code size} bytes (no overflow for any long/int). */

@@ -289,6 +289,76 @@ public abstract class ChunkStoreConformance {
         assertThrows(IllegalArgumentException.class, () -> store.read("e", 1, 0));
     }
 
+    // ---- readInto: into the caller's buffer
+
+    /** readInto of [offset, offset+length) into a window of a larger heap or direct buffer. */
+    private byte[] readIntoWindow(String id, long offset, int length, boolean direct) {
+        int before = 13;
+        int after = 7;
+        ByteBuffer b = direct ? ByteBuffer.allocateDirect(before + length + after) : ByteBuffer.allocate(before + length + after);
+        for (int i = 0; i < b.capacity(); i++) b.put(i, (byte) 0x5A);
+        b.position(before).limit(before + length);
+        store.readInto(id, offset, b);
+        assertEquals(before + length, b.position(), "position advanced by the bytes read");
+        assertEquals(before + length, b.limit(), "limit untouched");
+        b.limit(b.capacity());
+        for (int i = 0; i < before; i++) assertEquals((byte) 0x5A, b.get(i), "byte before the window");
+        for (int i = before + length; i < b.capacity(); i++) assertEquals((byte) 0x5A, b.get(i), "byte after the window");
+        byte[] out = new byte[length];
+        b.position(before);
+        b.get(out);
+        return out;
+    }
+
+    @Test
+    void readIntoHeapAndDirectBuffers() {
+        byte[] data = random(300_000, 30);
+        store.put("ri", ByteBuffer.wrap(data));
+        for (boolean direct : new boolean[] {false, true}) {
+            String what = direct ? "direct" : "heap";
+            assertArrayEquals(data, readIntoWindow("ri", 0, data.length, direct), "whole chunk, " + what);
+            assertArrayEquals(Arrays.copyOfRange(data, 0, 4096), readIntoWindow("ri", 0, 4096, direct), "prefix, " + what);
+            assertArrayEquals(Arrays.copyOfRange(data, 77_777, 277_777), readIntoWindow("ri", 77_777, 200_000, direct), "middle, " + what);
+            assertArrayEquals(Arrays.copyOfRange(data, data.length - 1, data.length), readIntoWindow("ri", data.length - 1, 1, direct), "last byte, " + what);
+            assertArrayEquals(new byte[0], readIntoWindow("ri", data.length, 0, direct), "empty at the end, " + what);
+        }
+    }
+
+    @Test
+    void readIntoFourMibDirectMatchesRead() {
+        byte[] data = random(4 << 20, 31);
+        store.put("ri4", ByteBuffer.allocateDirect(data.length).put(data).flip());
+        ByteBuffer d = ByteBuffer.allocateDirect(data.length);
+        store.readInto("ri4", 0, d);
+        assertEquals(0, d.remaining());
+        byte[] got = new byte[data.length];
+        d.flip().get(got);
+        assertArrayEquals(data, got);
+        assertArrayEquals(store.read("ri4", 0, data.length), got);
+    }
+
+    @Test
+    void readIntoFailuresLeaveThePositionAlone() {
+        byte[] data = random(1000, 32);
+        store.put("rf", ByteBuffer.wrap(data));
+        for (boolean direct : new boolean[] {false, true}) {
+            ByteBuffer small = direct ? ByteBuffer.allocateDirect(10) : ByteBuffer.allocate(10);
+            ByteBuffer big = direct ? ByteBuffer.allocateDirect(1001) : ByteBuffer.allocate(1001);
+            assertThrows(ChunkNotFoundException.class, () -> store.readInto("nope", 0, small));
+            assertEquals(0, small.position());
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", 0, big), "longer than the chunk");
+            assertEquals(0, big.position());
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", 995, small), "past the end");
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", -1, small), "negative offset");
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", Long.MAX_VALUE, small), "overflowing offset");
+            assertEquals(0, small.position());
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", 0, small.asReadOnlyBuffer()), "read-only");
+            assertThrows(IllegalArgumentException.class, () -> store.readInto("bad/id", 0, small), "invalid id");
+        }
+        assertThrows(IllegalArgumentException.class, () -> store.readInto("rf", 0, null));
+        assertStored("rf", data);
+    }
+
     // ---- missing chunks
 
     @Test

@@ -27,6 +27,16 @@ public final class MemoryChunkStore implements ChunkStore {
     }
 
     @Override
+    public void readInto(String id, long offset, java.nio.ByteBuffer dst) {
+        ChunkStore.checkId(id);
+        ChunkStore.checkDestination(dst);
+        byte[] b = chunks.get(id);
+        if (b == null) throw new ChunkNotFoundException(id);
+        ChunkStore.checkRange(offset, dst.remaining(), b.length);
+        dst.put(b, (int) offset, dst.remaining());
+    }
+
+    @Override
     public long size(String id) {
         ChunkStore.checkId(id);
         byte[] b = chunks.get(id);
