@@ -107,10 +107,16 @@ public class ChunkStoreBench {
         }
     }
 
-    /** Heap-buffer put (what the gateway's ChunkedBody does). */
+    /** Heap-buffer put (the gateway's ChunkedBody when its direct buffers are all in use). */
     @Benchmark
     public void put() {
         store.put(id(next++ % IDS), ByteBuffer.wrap(data));
+    }
+
+    /** Direct-buffer put (the gateway's ChunkedBody, pooled direct chunk buffers). */
+    @Benchmark
+    public void putDirect(DirectBuffer b) {
+        store.put(id(next++ % IDS), b.filled.duplicate());
     }
 
     /** read into a fresh heap array. */
@@ -130,10 +136,12 @@ public class ChunkStoreBench {
     @State(Scope.Thread)
     public static class DirectBuffer {
         ByteBuffer buf;
+        ByteBuffer filled;
 
         @Setup
         public void setup(ChunkStoreBench bench) {
             buf = ByteBuffer.allocateDirect(bench.chunkBytes);
+            filled = ByteBuffer.allocateDirect(bench.chunkBytes).put(bench.data).flip();
         }
     }
 }

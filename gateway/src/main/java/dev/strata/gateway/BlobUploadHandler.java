@@ -29,8 +29,11 @@ final class BlobUploadHandler {
 
     BlobUploadHandler(Services s) {
         this.s = s;
-        // keep up to 64 MiB of chunk arrays for reuse
-        this.buffers = new ChunkBuffers(s.config().chunkBytes(), Math.max(2, (64 << 20) / s.config().chunkBytes()));
+        // up to 64 MiB of direct chunk buffers (at most an eighth of the heap), and as many heap
+        // arrays kept for reuse beyond that
+        int chunk = s.config().chunkBytes();
+        long directBudget = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8);
+        this.buffers = new ChunkBuffers(chunk, (int) Math.max(2, directBudget / chunk), Math.max(2, (64 << 20) / chunk));
     }
 
     void handle(ApiRequest r) {
