@@ -19,14 +19,11 @@ for t in curl openssl sha256sum; do command -v $t >/dev/null || { echo "needs $t
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 TMP=$(mktemp -d "$WORK_DIR/strata-big-blob.XXXXXX")
-SPID=""
+# shellcheck source=lib/serve.sh
+. "$ROOT/load-tests/lib/serve.sh"
 cleanup() {
   local rc=$?
-  if [[ -n "$SPID" ]] && kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
+  serve_stop
   rm -rf "$TMP"
   exit "$rc"
 }
@@ -34,26 +31,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]] && { echo "$p"; return; }
-  done
-  echo "no free port" >&2; exit 1
-}
-
 if [[ -z "${ADDR:-}" ]]; then
-  ADDR="127.0.0.1:$(free_port)"
-  log "starting strata serve on $ADDR with -Xmx$HEAP (data in $TMP/data)"
-  JAVA_OPTS="-Xmx$HEAP ${JAVA_OPTS:-}" setsid "$ROOT/bin/strata" serve --addr "$ADDR" --data "$TMP/data" >"$TMP/server.log" 2>&1 &
-  SPID=$!
-  deadline=$(( $(date +%s) + STRATA_START_TIMEOUT ))
-  until [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$ADDR/v2/" || true) == 200 ]]; do
-    kill -0 "$SPID" 2>/dev/null || { tail -30 "$TMP/server.log" >&2; echo "server exited" >&2; exit 1; }
-    (( $(date +%s) < deadline )) || { echo "server not ready" >&2; exit 1; }
-    sleep 0.3
-  done
+  log "starting strata serve with -Xmx$HEAP (data in $TMP/data)"
+  JAVA_OPTS="-Xmx$HEAP ${JAVA_OPTS:-}" serve_start "$ROOT" "$TMP"
+  ADDR=$SERVE_ADDR
+  log "strata serve ready on $ADDR"
 fi
 BASE="http://$ADDR"
 REPO="big/blob$RANDOM"
@@ -96,9 +78,9 @@ PULL=$(mibs $((t1 - t0))); log "pull: $PULL MiB/s, digest verified"
 echo "blob:        $BLOB_MIB MiB, $DIGEST"
 echo "push:        $PUSH MiB/s (one streaming PATCH + PUT ?digest=, curl)"
 echo "pull:        $PULL MiB/s (GET, curl | sha256sum)"
-if [[ -n "$SPID" ]]; then
-  jpid=$(ps -o pid=,comm= -s "$SPID" | awk '$2=="java"{print $1; exit}')
-  kill -0 "$SPID" 2>/dev/null || { echo "server died" >&2; exit 1; }
+if [[ -n "$SERVE_PID" ]]; then
+  jpid=$(ps -o pid=,comm= -s "$SERVE_PID" | awk '$2=="java"{print $1; exit}')
+  kill -0 "$SERVE_PID" 2>/dev/null || { echo "server died" >&2; exit 1; }
   [[ $(curl -s -o /dev/null -w '%{http_code}' "$BASE/v2/") == 200 ]] || { echo "server stopped answering" >&2; exit 1; }
   if [[ -n "$jpid" ]]; then
     echo "server -Xmx: $HEAP; peak RSS $(awk '/^VmHWM:/{printf "%.0f MiB", $2/1024}' /proc/$jpid/status)"

@@ -29,14 +29,12 @@ if [[ $smoke == 1 ]]; then
 fi
 : "${sim:=Mixed}"
 
-TMP=""; SPID=""
+TMP=""
+# shellcheck source=lib/serve.sh
+. "$ROOT/load-tests/lib/serve.sh"
 cleanup() {
   local rc=$?
-  if [[ -n "$SPID" ]] && kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$SPID" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$SPID" 2>/dev/null || true
-  fi
+  serve_stop
   if [[ -n "$TMP" ]]; then
     if [[ $rc != 0 && -f "$TMP/server.log" ]]; then echo "gatling.sh: server log tail:" >&2; tail -n 30 "$TMP/server.log" >&2; fi
     rm -rf "$TMP"
@@ -51,22 +49,10 @@ has_base=0
 for p in "${props[@]}"; do [[ "$p" == -DbaseUrl=* ]] && has_base=1; done
 if [[ $has_base == 0 ]]; then
   TMP=$(mktemp -d "${TMPDIR:-/tmp}/strata-gatling.XXXXXX")
-  port=""
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ -z "$(ss -Htln "sport = :$p" 2>/dev/null)" ]] && { port=$p; break; }
-  done
-  [[ -n "$port" ]] || { echo "gatling.sh: no free port" >&2; exit 1; }
-  echo "gatling.sh: starting strata serve on 127.0.0.1:$port" >&2
-  setsid "$ROOT/bin/strata" serve --addr "127.0.0.1:$port" --data "$TMP/data" >"$TMP/server.log" 2>&1 &
-  SPID=$!
-  deadline=$(( $(date +%s) + ${STRATA_START_TIMEOUT:-900} ))
-  until [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$port/v2/" || true) == 200 ]]; do
-    kill -0 "$SPID" 2>/dev/null || { echo "gatling.sh: strata exited during start-up" >&2; exit 1; }
-    (( $(date +%s) < deadline )) || { echo "gatling.sh: strata not ready" >&2; exit 1; }
-    sleep 0.3
-  done
-  props+=("-DbaseUrl=http://127.0.0.1:$port")
+  echo "gatling.sh: starting strata serve" >&2
+  serve_start "$ROOT" "$TMP"
+  echo "gatling.sh: strata serve ready on $SERVE_ADDR" >&2
+  props+=("-DbaseUrl=http://$SERVE_ADDR")
 fi
 
 cd "$ROOT/load-tests/gatling"

@@ -2,8 +2,11 @@ package dev.strata.loadtests;
 
 import static io.gatling.javaapi.core.CoreDsl.atOnceUsers;
 import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.during;
 import static io.gatling.javaapi.core.CoreDsl.exec;
 import static io.gatling.javaapi.core.CoreDsl.global;
+import static io.gatling.javaapi.core.CoreDsl.percent;
+import static io.gatling.javaapi.core.CoreDsl.randomSwitch;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import io.gatling.javaapi.core.Assertion;
@@ -49,6 +52,46 @@ abstract class RegistrySimulation extends Simulation {
     /** Sets "headDigest" in the session from the seed. */
     ChainBuilder seeded() {
         return exec(x -> x.set("headDigest", headDigest));
+    }
+
+    // ---- the scenarios: -Dusers users each, busy for -Dduration
+
+    /** Pushes of new images to {@code repo}, monolithic or chunked; {@code atLeastOnce}: one push before the timed loop. */
+    PopulationBuilder push(String name, String repo, boolean chunked, boolean atLeastOnce) {
+        ChainBuilder first = atLeastOnce ? r.pushImage(repo, chunked) : exec(x -> x);
+        return scenario(name).exec(r.login()).exec(first)
+                .exec(during(p.duration).on(r.pushImage(repo, chunked)))
+                .injectOpen(atOnceUsers(p.users));
+    }
+
+    /** Pulls of the seed image: manifest, config, layers. */
+    PopulationBuilder pull() {
+        return scenario("pull").exec(r.login())
+                .exec(during(p.duration).on(r.pullImage(seedRepo, s -> SEED_TAG)))
+                .injectOpen(atOnceUsers(p.users));
+    }
+
+    /** 75% pulls of the seed image, 25% monolithic pushes of new images. */
+    PopulationBuilder mixed() {
+        return scenario("mixed 75% pull / 25% push").exec(r.login())
+                .exec(during(p.duration).on(randomSwitch().on(
+                        percent(75.0).then(r.pullImage(seedRepo, s -> SEED_TAG)),
+                        percent(25.0).then(r.pushImage(r.repo("mixed"), false)))))
+                .injectOpen(atOnceUsers(p.users));
+    }
+
+    /** The catalog and the seed repository's tags. */
+    PopulationBuilder listing() {
+        return scenario("catalog and tags").exec(r.login())
+                .exec(during(p.duration).on(r.catalog().exec(r.tags(seedRepo))))
+                .injectOpen(atOnceUsers(p.users));
+    }
+
+    /** HEADs of the seed image's first layer, back to back. */
+    PopulationBuilder headStorm() {
+        return scenario("blob HEAD storm").exec(r.login()).exec(seeded())
+                .exec(during(p.duration).on(r.headBlob(seedRepo)))
+                .injectOpen(atOnceUsers(p.users));
     }
 
     /** Light requests whose p99 is asserted against -Dp99Ms, by request name. */
