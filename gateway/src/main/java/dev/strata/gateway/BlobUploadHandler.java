@@ -29,11 +29,8 @@ final class BlobUploadHandler {
 
     BlobUploadHandler(Services s) {
         this.s = s;
-        // up to 64 MiB of direct chunk buffers (at most an eighth of the heap), and as many heap
-        // arrays kept for reuse beyond that
-        int chunk = s.config().chunkBytes();
-        long directBudget = Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 8);
-        this.buffers = new ChunkBuffers(chunk, (int) Math.max(2, directBudget / chunk), Math.max(2, (64 << 20) / chunk));
+        // keep up to 64 MiB of chunk arrays for reuse
+        this.buffers = new ChunkBuffers(s.config().chunkBytes(), Math.max(2, (64 << 20) / s.config().chunkBytes()));
     }
 
     void handle(ApiRequest r) {

@@ -8,16 +8,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.internal.buffer.BufferInternal;
-import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Streams a request body into storage: cuts it into chunks of a fixed size (pooled buffers, direct
- * ones while the pool has them, see {@link ChunkBuffers}); each chunk is hashed on
+ * Streams a request body into storage: cuts it into chunks of a fixed size; each chunk is hashed on
  * a worker (chunks strictly in order, since the digest runs over the whole body) while it is stored
  * by another worker, and the next chunk keeps filling meanwhile. At most {@link #MAX_IN_FLIGHT}
  * chunks are buffered; beyond that the request is paused, so memory per upload stays bounded
@@ -38,7 +35,7 @@ final class ChunkedBody {
     private final long maxBytes;
     private final Promise<Result> done = Promise.promise();
     private final List<ChunkRef> written = new ArrayList<>();
-    private ByteBuffer current;
+    private byte[] current;
     private int pos;
     private long total;
     private int inFlight;
@@ -97,7 +94,6 @@ final class ChunkedBody {
             fail(OciError.SIZE_INVALID.exception("blob larger than the limit of " + maxBytes + " bytes"));
             return;
         }
-        ByteBuf in = ((BufferInternal) buf).getByteBuf();
         int off = 0;
         while (off < len) {
             if (current == null) {
@@ -105,7 +101,7 @@ final class ChunkedBody {
                 pos = 0;
             }
             int n = Math.min(len - off, chunkBytes - pos);
-            in.getBytes(in.readerIndex() + off, current.limit(pos + n).position(pos));
+            buf.getBytes(off, off + n, current, pos);
             pos += n;
             off += n;
             if (pos == chunkBytes) flush();
@@ -113,7 +109,7 @@ final class ChunkedBody {
     }
 
     private void flush() {
-        ByteBuffer data = current.limit(pos).position(0);
+        byte[] data = current;
         int length = pos;
         current = null;
         pos = 0;
@@ -122,12 +118,12 @@ final class ChunkedBody {
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();
         Future<Void> hashed = hashTail.compose(v -> vertx.executeBlocking(() -> {
-            digest.update(data.duplicate());
+            digest.update(data, 0, length);
             return null;
         }, false));
         hashTail = hashed;
         Future<Void> stored = vertx.executeBlocking(() -> {
-            store.put(id, data.duplicate());
+            store.put(id, ByteBuffer.wrap(data, 0, length));
             return null;
         }, false);
         Future<Void> both = Future.join(hashed, stored).andThen(ar -> {

@@ -162,20 +162,4 @@ class BlobStreamerTest {
         assertEquals(0, again.position());
         assertEquals(1024, again.limit());
     }
-
-    @Test
-    void chunkBuffersFallBackToHeapWhenTheDirectOnesAreInUse() {
-        ChunkBuffers c = new ChunkBuffers(4096, 1, 2);
-        ByteBuffer d = c.take();
-        assertTrue(d.isDirect());
-        ByteBuffer h = c.take();
-        assertTrue(!h.isDirect() && h.capacity() == 4096);
-        c.give(d);
-        c.give(h);
-        ByteBuffer d2 = c.take();
-        ByteBuffer h2 = c.take();
-        assertTrue(d2 == d && h2 == h, "both kinds are reused");
-        c.give(ByteBuffer.allocate(100)); // wrong size: dropped
-        assertEquals(4096, c.take().capacity());
-    }
 }

@@ -27,7 +27,7 @@ public final class MemoryChunkStore implements ChunkStore {
     }
 
     @Override
-    public void readInto(String id, long offset, java.nio.ByteBuffer dst) {
+    public void readInto(String id, long offset, ByteBuffer dst) {
         ChunkStore.checkId(id);
         ChunkStore.checkDestination(dst);
         byte[] b = chunks.get(id);
