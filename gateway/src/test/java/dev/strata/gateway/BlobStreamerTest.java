@@ -19,7 +19,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -127,7 +128,9 @@ class BlobStreamerTest {
     private void assertAllBuffersReturned() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            Set<ByteBuffer> taken = new HashSet<>();
+            // identity, not equals: ByteBuffer.equals compares contents, and two buffers that last
+            // held the same segment are equal
+            Set<ByteBuffer> taken = Collections.newSetFromMap(new IdentityHashMap<>());
             List<ByteBuffer> list = new ArrayList<>();
             ByteBuffer b;
             while ((b = pool.take()) != null) {
