@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # compare.sh - side-by-side benchmark: Strata vs CNCF Distribution 2.8.2 (the reference registry).
 #
-# Usage:  load-tests/compare.sh [--quick] [--help]
+# Usage:  load-tests/compare.sh [--quick] [--rados] [--help]
+#         --rados: a third registry, Strata with its chunks in Ceph RADOS (a single-node cluster
+#                  started by deploy/ceph/start.sh, or the one STRATA_CEPH_CONF names), measured
+#                  in the same rounds as Strata on RocksDB and Distribution
 #         load-tests/compare.sh --serve-distribution [ADDR DATA_DIR]   (internal helper, see README)
 #
 # Everything runs on 127.0.0.1. Both registries get a fresh temp data dir and a free port; all
@@ -71,13 +74,20 @@ Environment (defaults in brackets; --quick changes the ones marked *):
   MAX_SECONDS*       watchdog for the benchmark phase                  [1500; quick 600]
   SKOPEO_TIMEOUT     per skopeo copy                                   [300]
   KEEP_TMP           1 = keep temp dirs (for debugging)                [0]
+  STRATA_CEPH_CONF   with --rados: a running cluster's ceph.conf (pool STRATA_CEPH_POOL [strata]);
+                     unset = start one with deploy/ceph/start.sh under the temp dir, stop it at exit
+  STRATA_RADOS_CMD   with --rados: command starting Strata on RADOS (also sees STRATA_CEPH_CONF,
+                     STRATA_CEPH_POOL, STRATA_CEPH_NAMESPACE)
+                     [bin/strata serve ... --storage rados --ceph-conf ... --ceph-pool ... --ceph-namespace ...]
 EOF
 }
 
 QUICK=0
+RADOS=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
+    --rados) RADOS=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $a (try --help)" >&2; exit 2 ;;
   esac
@@ -96,6 +106,9 @@ fi
 : "${WORK_DIR:=${TMPDIR:-/tmp}}"
 STRATA_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA"'
 : "${STRATA_CMD:=$STRATA_CMD_DEFAULT}"
+STRATA_RADOS_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA" --storage rados --ceph-conf "$STRATA_CEPH_CONF" --ceph-pool "$STRATA_CEPH_POOL" --ceph-namespace "$STRATA_CEPH_NAMESPACE"'
+: "${STRATA_RADOS_CMD:=$STRATA_RADOS_CMD_DEFAULT}"
+: "${STRATA_CEPH_POOL:=strata}"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 : "${RESULTS_FILE:=$LT_DIR/results/compare-$STAMP.txt}"
 
@@ -140,6 +153,7 @@ SERVER_PGIDS=()
 declare -A SERVER_NAME
 WATCHDOG_PID=""
 CLEANED=0
+CEPH_DIR=""   # set when this script started a Ceph cluster (stopped at exit)
 
 stop_group() { # pgid name
   local pg=$1 name=$2 i
@@ -165,6 +179,7 @@ cleanup() {
   sleep 0.2
   for p in $(descendants $$); do kill -KILL "$p" 2>/dev/null; done
   wait 2>/dev/null
+  [[ -n "$CEPH_DIR" ]] && "$ROOT/deploy/ceph/stop.sh" "$CEPH_DIR" >&2
   if [[ $KEEP_TMP == 1 ]]; then
     ((${#TMP_DIRS[@]})) && log "KEEP_TMP=1: left ${TMP_DIRS[*]}"
   else
@@ -253,6 +268,7 @@ skopeo_client() { # state_dir skopeo-args...
 # --------------------------------------------------------------------------------------------
 declare -A ADDR LOGF PID NAME
 NAME[strata]="Strata"
+NAME[strata_rados]="Strata-RADOS"
 NAME[distribution]="Distribution"
 
 start_registry() { # key
@@ -262,12 +278,14 @@ start_registry() { # key
   LOGF[$key]="$DATA_BASE/$key.log"
   ADDR[$key]="127.0.0.1:$port"
   if [[ $key == strata ]]; then cmd=$STRATA_CMD; timeout_s=$STRATA_START_TIMEOUT
+  elif [[ $key == strata_rados ]]; then cmd=$STRATA_RADOS_CMD; timeout_s=$STRATA_START_TIMEOUT
   else cmd="$(printf '%q' "$SELF")"' --serve-distribution "$STRATA_ADDR" "$STRATA_DATA"'; timeout_s=60
   fi
   log "starting ${NAME[$key]} on ${ADDR[$key]} (data $data): $cmd"
   # own session => own process group, so stop_group reaches a wrapper script and its JVM alike
   local pidfile="$DATA_BASE/$key.pgid" i
-  (cd "$ROOT" && STRATA_ROOT="$ROOT" STRATA_ADDR="${ADDR[$key]}" STRATA_PORT="$port" STRATA_DATA="$data" \
+  (cd "$ROOT" && STRATA_ROOT="$ROOT" STRATA_CEPH_CONF="${STRATA_CEPH_CONF:-}" STRATA_CEPH_POOL="$STRATA_CEPH_POOL" \
+     STRATA_CEPH_NAMESPACE="bench-$STAMP-$$" STRATA_ADDR="${ADDR[$key]}" STRATA_PORT="$port" STRATA_DATA="$data" \
      exec setsid bash -c 'echo $$ >"$1.tmp" && mv "$1.tmp" "$1" && exec bash -c "$2"' _ "$pidfile" "$cmd") \
      </dev/null >"${LOGF[$key]}" 2>&1 &
   for ((i = 0; i < 100; i++)); do [[ -s "$pidfile" ]] && break; sleep 0.05; done
@@ -481,6 +499,12 @@ git_desc() {
   h=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null) || { echo n/a; return; }
   if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null)" ]]; then echo "$h (uncommitted changes)"; else echo "$h"; fi
 }
+if [[ $RADOS == 1 && -z "${STRATA_CEPH_CONF:-}" ]]; then
+  log "starting a single-node Ceph cluster (deploy/ceph/start.sh)"
+  CEPH_DIR="$DATA_BASE/ceph"
+  STRATA_CEPH_CONF=$(STRATA_CEPH_POOL="$STRATA_CEPH_POOL" "$ROOT/deploy/ceph/start.sh" "$CEPH_DIR" | tail -1)
+  [[ -f "$STRATA_CEPH_CONF" ]] || die "deploy/ceph/start.sh printed no ceph.conf"
+fi
 OUT="$DATA_BASE/report.txt"
 {
   echo "Strata vs CNCF Distribution - side-by-side benchmark"
@@ -488,6 +512,7 @@ OUT="$DATA_BASE/report.txt"
   echo "host:          $(uname -srm); $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)); $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
   echo "strata git:    $(git_desc)"
   echo "strata cmd:    $STRATA_CMD"
+  [[ $RADOS == 1 ]] && echo "strata-rados:  $STRATA_RADOS_CMD (ceph.conf $STRATA_CEPH_CONF, pool $STRATA_CEPH_POOL$([[ -n "$CEPH_DIR" ]] && echo ', single-node cluster from deploy/ceph/start.sh: 1 mon + 1 OSD on memstore (RAM), pool size 1'))"
   [[ "$STRATA_CMD" != "$STRATA_CMD_DEFAULT" ]] && echo "               NOTE: STRATA_CMD overridden - the 'Strata' column is whatever that command runs"
   echo "JAVA_OPTS:     ${JAVA_OPTS:-<unset>}"
   echo "distribution:  $(docker-registry --version 2>/dev/null | head -1)"
@@ -567,9 +592,14 @@ fi
 
 # ---- registries ----------------------------------------------------------------------------
 start_registry strata
+ORDER=(strata)
+if [[ $RADOS == 1 ]]; then
+  start_registry strata_rados
+  ORDER+=(strata_rados)
+fi
 start_registry distribution
+ORDER+=(distribution)
 start_watchdog
-ORDER=(strata distribution)
 
 if [[ $WARMUP == 1 ]]; then
   log "warm-up (not measured): one push per registry + 2 s of manifest GET and blob HEAD"
@@ -647,24 +677,38 @@ METRICS=(
 {
   echo
   echo "Results: medians of $ROUNDS round(s); ratio = Strata / Distribution"
+  [[ $RADOS == 1 ]] && echo "(Strata = chunks in RocksDB; Strata-RADOS = chunks in Ceph RADOS; both ratios against Distribution)"
   echo "(for 'higher' metrics a ratio > 1 favours Strata; for 'lower' metrics a ratio < 1 does)"
   echo
-  printf '%-38s %-6s %-7s %12s %14s %12s\n' metric unit better Strata Distribution "Strata/Dist"
-  printf '%-38s %-6s %-7s %12s %14s %12s\n' "$(printf '%.0s-' {1..38})" ------ ------- ------------ -------------- ------------
+  STRATAS=(strata); [[ $RADOS == 1 ]] && STRATAS+=(strata_rados)
+  header=$(printf '%-38s %-6s %-7s' metric unit better)
+  for key in "${ORDER[@]}"; do header+=$(printf ' %14s' "${NAME[$key]}"); done
+  for key in "${STRATAS[@]}"; do header+=$(printf ' %14s' "${NAME[$key]/Strata/S}/Dist"); done
+  echo "$header"
+  printf '%s\n' "$(sed 's/[^ ]/-/g' <<<"$header")"
   for spec in "${METRICS[@]}"; do
     IFS='|' read -r k label unit better <<<"$spec"
-    a=$(median_of strata "$k"); b=$(median_of distribution "$k")
-    ratio=$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }')
-    printf '%-38s %-6s %-7s %12s %14s %12s\n' "$label" "$unit" "$better" "$a" "$b" "$ratio"
+    line=$(printf '%-38s %-6s %-7s' "$label" "$unit" "$better")
+    for key in "${ORDER[@]}"; do line+=$(printf ' %14s' "$(median_of "$key" "$k")"); done
+    b=$(median_of distribution "$k")
+    for key in "${STRATAS[@]}"; do
+      a=$(median_of "$key" "$k")
+      line+=$(printf ' %14s' "$(awk -v a="$a" -v b="$b" 'BEGIN{ if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }')")
+    done
+    echo "$line"
   done
   echo
-  echo "Server peak RSS (VmHWM summed over its process group): Strata $(server_rss_mib strata) MiB, Distribution $(server_rss_mib distribution) MiB"
+  rss="Server peak RSS (VmHWM summed over its process group):"
+  for key in "${ORDER[@]}"; do rss+=" ${NAME[$key]} $(server_rss_mib "$key") MiB,"; done
+  echo "${rss%,}"
   echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; the benchmark itself keeps ~2 busy)"
   echo
   echo "Raw samples per round (round 1 first; ERR = failed run)"
   for spec in "${METRICS[@]}"; do
     IFS='|' read -r k label unit better <<<"$spec"
-    printf '  %-38s Strata: %-30s Distribution: %s\n' "$label" "$(samples_of strata "$k")" "$(samples_of distribution "$k")"
+    line=$(printf '  %-38s' "$label")
+    for key in "${ORDER[@]}"; do line+=" ${NAME[$key]}: $(samples_of "$key" "$k");"; done
+    echo "${line%;}"
   done
   if [[ -s "$RES_DIR/warnings" ]]; then
     echo

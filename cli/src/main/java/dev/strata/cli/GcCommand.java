@@ -49,12 +49,13 @@ final class GcCommand {
         }
         JsonNode body = Json.MAPPER.readTree(resp.body());
         for (JsonNode c : body.path("collected")) {
-            String what = c.path("repository").isTextual() ? "manifest " + c.path("repository").asText() + "@" + c.path("digest").asText()
+            String what = c.hasNonNull("chunkId") ? "chunk " + c.path("chunkId").asText()
+                    : c.path("repository").isTextual() ? "manifest " + c.path("repository").asText() + "@" + c.path("digest").asText()
                     : "blob " + c.path("digest").asText();
             out.printf("%s  %12d bytes  %s%n", what, c.path("size").asLong(), c.path("reason").asText());
         }
-        out.printf("%s %d manifests, %d blobs, %d bytes%n", dryRun ? "would collect" : "collected", body.path("manifests").asLong(),
-                body.path("blobs").asLong(), body.path("bytes").asLong());
+        out.printf("%s %d manifests, %d blobs, %d orphan chunks, %d bytes%n", dryRun ? "would collect" : "collected",
+                body.path("manifests").asLong(), body.path("blobs").asLong(), body.path("orphanChunks").asLong(), body.path("bytes").asLong());
         return 0;
     }
 }

@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.storage.PlacementConfig;
 import dev.strata.storage.RadosConfig;
+import dev.strata.storage.ScrubConfig;
 import dev.strata.gc.GcConfig;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -39,6 +40,9 @@ public final class Main {
                       --storage nodes --storage-nodes ID=http://HOST:PORT,...  [--replicas R] [--write-quorum W]
                                         chunks on storage nodes (strata storage-node), R copies each by
                                         rendezvous hashing (default R=2), acknowledged after W (default R)
+                      --scrub-interval  pause between online scrubs of every committed blob's chunks, 0 for
+                                        none (default 24h with --storage nodes, else 0)
+                      --scrub-rate      read rate of a scrub in MiB/s (default 32; 0 unlimited)
                       --auth            token auth with the users and rules of this file (docs/security.md)
                       --tls-cert, --tls-key  serve HTTPS with this PEM certificate (chain) and key
                       limits (docs/configuration.md): --idle-timeout S, --request-head-timeout S,
@@ -56,7 +60,8 @@ public final class Main {
     static {
         java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval",
                 "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace", "--storage-nodes", "--replicas", "--write-quorum",
-                "--untagged-retention", "--time-machine", "--delete-referrers", "--namespace-prefixes"));
+                "--untagged-retention", "--time-machine", "--delete-referrers", "--namespace-prefixes",
+                "--scrub-interval", "--scrub-rate"));
         names.addAll(ServeOptions.NAMES); // auth, TLS and limits
         SERVE_OPTIONS = java.util.Set.copyOf(names);
     }
@@ -104,6 +109,10 @@ public final class Main {
         for (String n : ServeOptions.NAMES) if (opts.containsKey(n)) security.put(n, opts.get(n));
         ServeConfig config = ServeOptions.apply(ServeConfig.of(opts.getOrDefault("--addr", "127.0.0.1:5000"),
                 Path.of(opts.getOrDefault("--data", "data")).toAbsolutePath().normalize()), security);
+        if (opts.containsKey("--scrub-interval") || opts.containsKey("--scrub-rate")) {
+            config = config.withScrub(new ScrubConfig(duration("--scrub-interval", opts.getOrDefault("--scrub-interval", "24h")),
+                    (long) intOption(opts, "--scrub-rate", (int) (ScrubConfig.DEFAULT_RATE >> 20)) << 20));
+        }
         String storage = opts.getOrDefault("--storage", "rocksdb");
         if (storage.equals("rados")) {
             String conf = opts.get("--ceph-conf");
@@ -160,7 +169,7 @@ public final class Main {
             System.exit(Inspect.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args[0].equals("fsck")) {
-            System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
         if (args[0].equals("storage-node")) {
             StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));

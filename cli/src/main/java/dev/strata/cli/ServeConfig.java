@@ -4,6 +4,7 @@ import dev.strata.gateway.GatewayConfig;
 import dev.strata.gateway.GatewayLimits;
 import dev.strata.storage.PlacementConfig;
 import dev.strata.storage.RadosConfig;
+import dev.strata.storage.ScrubConfig;
 import java.nio.file.Path;
 
 /**
@@ -21,9 +22,11 @@ import java.nio.file.Path;
  *                   RADOS pool ({@code --storage rados --ceph-conf FILE [--ceph-pool POOL]})
  * @param placement  non-null: chunks go to storage nodes over HTTP, R copies each
  *                   ({@code --storage nodes --storage-nodes ID=URL,... [--replicas R] [--write-quorum W]})
+ * @param scrub      the online scrub ({@code --scrub-interval}, {@code --scrub-rate}); null: daily with
+ *                   storage nodes, off otherwise
  */
 public record ServeConfig(String host, int port, Path data, int partitions, GatewayLimits limits, int idleTimeoutSeconds,
-                          Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement) {
+                          Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement, ScrubConfig scrub) {
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
@@ -37,29 +40,34 @@ public record ServeConfig(String host, int port, Path data, int partitions, Gate
 
     /** No auth, plain HTTP, default limits, RocksDB storage under DATA/storage. */
     public ServeConfig(String host, int port, Path data, int partitions) {
-        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null);
+        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null, null);
     }
 
     public ServeConfig withLimits(GatewayLimits l, int idleSeconds) {
-        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement);
+        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement, scrub);
     }
 
     public ServeConfig withAuth(Path authFile) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement, scrub);
     }
 
     public ServeConfig withTls(GatewayConfig.Tls t) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement, scrub);
     }
 
     /** The same settings with chunks in RADOS. */
     public ServeConfig withRados(RadosConfig r) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null, scrub);
     }
 
     /** The same settings with chunks on storage nodes. */
     public ServeConfig withPlacement(PlacementConfig p) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p, scrub);
+    }
+
+    /** The same settings with this online scrub. */
+    public ServeConfig withScrub(ScrubConfig s) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, s);
     }
 
     /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */

@@ -14,6 +14,8 @@ import dev.strata.core.spi.ChunkStore;
 import dev.strata.storage.RadosChunkStore;
 import dev.strata.storage.RocksChunkStore;
 import dev.strata.storage.RocksKvStore;
+import dev.strata.storage.ScrubConfig;
+import dev.strata.storage.Scrubber;
 import dev.strata.upload.UploadServiceImpl;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -40,6 +42,7 @@ public final class SingleNode implements AutoCloseable {
     private UploadServiceImpl uploads;
     private ManifestServiceImpl manifests;
     private GcService gc;
+    private Scrubber scrubber;
     private ChunkStore chunks;
     private InspectorService inspector;
     private Gateway gateway;
@@ -69,7 +72,7 @@ public final class SingleNode implements AutoCloseable {
         bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
-        chunks = openChunkStore(c);
+        chunks = dev.strata.core.spi.ChunkStores.decorate(openChunkStore(c));
         open.push(chunks);
         RocksKvStore uploadsKv = new RocksKvStore(c.data().resolve("meta/uploads"));
         open.push(uploadsKv);
@@ -88,11 +91,18 @@ public final class SingleNode implements AutoCloseable {
         open.push(manifests);
         manifests.start();
         gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::exclusively,
-                p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle);
+                p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle, uploads::liveChunkIds);
         open.push(gc);
         gc.manifests(manifests::removeIf);
         manifests.deleteReferrers(gcConfig.deleteReferrers());
         gc.start();
+        // manifest chunks are never deleted, so a missing one is always damage
+        scrubber = new Scrubber(chunks, java.util.List.of(
+                new Scrubber.Source(uploads::forEachBlob, digest -> uploads.blob(dev.strata.core.oci.Digest.parse(digest)).isPresent()),
+                Scrubber.Source.fixed(manifests::forEachManifestChunk)),
+                c.scrub() != null ? c.scrub() : c.placement() != null ? ScrubConfig.daily() : ScrubConfig.off());
+        open.push(scrubber);
+        scrubber.start();
         RocksKvStore inspectorKv = new RocksKvStore(c.data().resolve("meta/inspector"));
         open.push(inspectorKv);
         inspector = new InspectorService(log, inspectorKv, chunks, uploads, manifests, manifests.projection(),
@@ -139,7 +149,10 @@ public final class SingleNode implements AutoCloseable {
 
     public InspectorService inspector() { return inspector; }
 
-    /** The storage node's chunk store. */
+    /** The online scrub of committed blobs (running only when enabled). */
+    public Scrubber scrubber() { return scrubber; }
+
+    /** The chunk store, behind validation and metrics ({@link dev.strata.core.spi.ChunkStores#metrics}). */
     public dev.strata.core.spi.ChunkStore chunks() { return chunks; }
 
     @Override

@@ -94,4 +94,18 @@ class ServeOptionsTest {
         assertTrue(message("--bogus", "x").contains("unknown option"));
         assertTrue(message("--addr", "nohost").contains("HOST:PORT"));
     }
+
+    @Test
+    void scrubIntervalAndRate() {
+        assertNull(Main.serveConfig(new String[] {}).scrub(), "unset: the wiring picks daily for storage nodes, off otherwise");
+        ServeConfig c = Main.serveConfig(new String[] {"--scrub-interval", "30m", "--scrub-rate", "8"});
+        assertEquals(java.time.Duration.ofMinutes(30), c.scrub().interval());
+        assertEquals(8L << 20, c.scrub().bytesPerSecond());
+        assertTrue(c.scrub().enabled());
+        assertEquals(false, Main.serveConfig(new String[] {"--scrub-interval=0"}).scrub().enabled());
+        assertEquals(0, Main.serveConfig(new String[] {"--scrub-rate", "0"}).scrub().bytesPerSecond(), "0: unlimited");
+        assertTrue(message("--scrub-rate", "-1").contains("--scrub-rate"));
+        assertTrue(message("--scrub-rate", "fast").contains("--scrub-rate"));
+        assertTrue(message("--scrub-interval", "soon").contains("--scrub-interval"));
+    }
 }

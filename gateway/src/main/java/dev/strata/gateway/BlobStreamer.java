@@ -24,7 +24,7 @@ final class BlobStreamer {
     /** Largest segment read at once. */
     static final int SEGMENT = 4 << 20;
 
-    private record Segment(String chunkId, long offset, int length) {}
+    private record Segment(ChunkRef chunk, long offset, int length) {}
 
     /** Bytes to write, and the pooled buffer behind them (null for a heap segment). */
     private record Bytes(Buffer data, ByteBuffer pooled) {}
@@ -57,7 +57,7 @@ final class BlobStreamer {
                 long from = Math.max(start, chunkStart) - chunkStart;
                 long to = Math.min(endInclusive, chunkEnd) - chunkStart;
                 for (long o = from; o <= to; o += segment) {
-                    segs.add(new Segment(c.id(), o, (int) Math.min(segment, to - o + 1)));
+                    segs.add(new Segment(c, o, (int) Math.min(segment, to - o + 1)));
                 }
             }
             chunkStart += c.length();
@@ -72,10 +72,10 @@ final class BlobStreamer {
         Segment s = segments.get(next++);
         ByteBuffer pooled = pool.take();
         return vertx.executeBlocking(() -> {
-            if (pooled == null) return new Bytes(Buffer.buffer(store.read(s.chunkId(), s.offset(), s.length())), null);
+            if (pooled == null) return new Bytes(Buffer.buffer(store.read(s.chunk(), s.offset(), s.length())), null);
             try {
                 pooled.limit(s.length());
-                store.readInto(s.chunkId(), s.offset(), pooled);
+                store.readInto(s.chunk(), s.offset(), pooled);
             } catch (RuntimeException | Error e) {
                 pool.give(pooled);
                 throw e;

@@ -220,7 +220,7 @@ final class BlobUploadHandler {
             MessageDigest fresh = Digest.newSha256();
             for (ChunkRef c : session.chunks()) {
                 for (long o = 0; o < c.length(); o += BlobStreamer.SEGMENT) {
-                    fresh.update(s.chunks().read(c.id(), o, (int) Math.min(BlobStreamer.SEGMENT, c.length() - o)));
+                    fresh.update(s.chunks().read(c, o, (int) Math.min(BlobStreamer.SEGMENT, c.length() - o)));
                 }
             }
             return fresh;

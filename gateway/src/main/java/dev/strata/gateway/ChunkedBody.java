@@ -19,6 +19,7 @@ import java.util.List;
  * by another worker, and the next chunk keeps filling meanwhile. At most {@link #MAX_IN_FLIGHT}
  * chunks are buffered; beyond that the request is paused, so memory per upload stays bounded
  * whatever the body's size. On failure, every chunk it wrote is deleted once all writes are over.
+ * Each chunk's ref records its CRC32C (computed while it is stored) and the store's placement.
  */
 final class ChunkedBody {
     static final int MAX_IN_FLIGHT = 3;
@@ -114,7 +115,10 @@ final class ChunkedBody {
         current = null;
         pos = 0;
         String id = ChunkStore.newUploadChunkId(System.currentTimeMillis());
-        written.add(new ChunkRef(id, length));
+        // the ref gets its CRC32C once stored; the placement is the topology it is written under
+        dev.strata.core.events.Event.Placement placement = store.placement();
+        int index = written.size();
+        written.add(new ChunkRef(id, length, null, placement));
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();
         Future<Void> hashed = hashTail.compose(v -> vertx.executeBlocking(() -> {
@@ -123,9 +127,14 @@ final class ChunkedBody {
         }, false));
         hashTail = hashed;
         Future<Void> stored = vertx.executeBlocking(() -> {
-            store.put(id, ByteBuffer.wrap(data, 0, length));
+            ByteBuffer bytes = ByteBuffer.wrap(data, 0, length);
+            long crc = ChunkStore.crc32c(bytes);
+            store.put(id, bytes);
+            return crc;
+        }, false).map(crc -> {
+            written.set(index, new ChunkRef(id, length, crc, placement));
             return null;
-        }, false);
+        });
         Future<Void> both = Future.join(hashed, stored).andThen(ar -> {
             buffers.give(data);
             inFlight--;

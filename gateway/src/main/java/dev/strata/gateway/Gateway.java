@@ -275,9 +275,10 @@ public final class Gateway implements AutoCloseable {
         services.blocking(() -> gc.collect(dryRun)).onSuccess(list -> {
             java.util.Map<String, Object> body = new java.util.LinkedHashMap<>();
             body.put("dryRun", dryRun);
-            body.put("blobs", list.stream().filter(c -> !c.isManifest()).count());
+            body.put("blobs", list.stream().filter(c -> !c.isManifest() && !c.isOrphanChunk()).count());
             body.put("bytes", list.stream().filter(c -> !c.isManifest()).mapToLong(dev.strata.core.spi.GarbageCollector.Collected::size).sum());
             body.put("manifests", list.stream().filter(dev.strata.core.spi.GarbageCollector.Collected::isManifest).count());
+            body.put("orphanChunks", list.stream().filter(dev.strata.core.spi.GarbageCollector.Collected::isOrphanChunk).count());
             body.put("collected", list);
             Http.json(req.response(), 200, "application/json", body);
         }).onFailure(t -> Http.fail(req, t));

@@ -20,10 +20,18 @@ import java.time.Duration;
  * @param deleteReferrers   deleting a manifest (by a client or by retention) also deletes the manifests
  *                          whose subject it is, recursively (default true)
  * @param namespaces        which namespace a repository counts against for quotas (default: first path component)
+ * @param orphanGrace       an upload chunk that no committed blob and no live upload session holds is
+ *                          collected once it is older than this (its id carries its write time). A
+ *                          request body's chunks join their session only when the request ends, so
+ *                          this must outlast the longest upload request: default the larger of
+ *                          {@code grace} and 15 min
  */
 public record GcConfig(Duration grace, Duration interval, int maxDeletesPerPass, Duration uploadExpiry,
-                       Duration untaggedRetention, Duration timeMachine, boolean deleteReferrers, Namespaces namespaces) {
+                       Duration untaggedRetention, Duration timeMachine, boolean deleteReferrers, Namespaces namespaces,
+                       Duration orphanGrace) {
     public static final Duration DEFAULT_TIME_MACHINE = Duration.ofDays(14);
+    /** Minimum age of a collectable orphan chunk unless set explicitly. */
+    public static final Duration MIN_ORPHAN_GRACE = Duration.ofMinutes(15);
 
     public GcConfig {
         if (grace == null || grace.isNegative()) throw new IllegalArgumentException("gc grace must be >= 0");
@@ -35,6 +43,14 @@ public record GcConfig(Duration grace, Duration interval, int maxDeletesPerPass,
         if (untaggedRetention != null && untaggedRetention.isNegative()) throw new IllegalArgumentException("untagged retention must be >= 0");
         if (timeMachine == null || timeMachine.isNegative()) throw new IllegalArgumentException("time machine window must be >= 0");
         if (namespaces == null) namespaces = Namespaces.firstComponent();
+        if (orphanGrace == null) orphanGrace = grace.compareTo(MIN_ORPHAN_GRACE) > 0 ? grace : MIN_ORPHAN_GRACE;
+        if (orphanGrace.isNegative()) throw new IllegalArgumentException("orphan chunk grace must be >= 0");
+    }
+
+    /** The orphan grace derived from {@code grace} (null: the larger of it and 15 min). */
+    public GcConfig(Duration grace, Duration interval, int maxDeletesPerPass, Duration uploadExpiry,
+                    Duration untaggedRetention, Duration timeMachine, boolean deleteReferrers, Namespaces namespaces) {
+        this(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, deleteReferrers, namespaces, null);
     }
 
     /** Untagged manifests kept forever, a 14-day time machine, referrers deleted with their subject. */
@@ -50,15 +66,19 @@ public record GcConfig(Duration grace, Duration interval, int maxDeletesPerPass,
         return new GcConfig(g, i, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, deleteReferrers, namespaces);
     }
 
+    public GcConfig withOrphanGrace(Duration o) {
+        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, deleteReferrers, namespaces, o);
+    }
+
     public GcConfig withRetention(Duration untagged, Duration window) {
-        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untagged, window, deleteReferrers, namespaces);
+        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untagged, window, deleteReferrers, namespaces, orphanGrace);
     }
 
     public GcConfig withDeleteReferrers(boolean on) {
-        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, on, namespaces);
+        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, on, namespaces, orphanGrace);
     }
 
     public GcConfig withNamespaces(Namespaces ns) {
-        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, deleteReferrers, ns);
+        return new GcConfig(grace, interval, maxDeletesPerPass, uploadExpiry, untaggedRetention, timeMachine, deleteReferrers, ns, orphanGrace);
     }
 }

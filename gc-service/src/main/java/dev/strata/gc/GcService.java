@@ -131,6 +131,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Consumer<Runnable> exclusively;
     private final Consumer<Position> awaitBlobIndex;
     private final java.util.function.Function<Duration, List<String>> expireUploads;
+    private final java.util.function.Supplier<java.util.Set<String>> liveUploadChunks;
     private final Projection projection;
     private final Object passLock = new Object();
     private Thread online;
@@ -141,11 +142,15 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      *                        blobs (the fence; manifest-service)
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
+     * @param liveUploadChunks the ids of the chunks live upload sessions hold, once the uploads
+     *                        projection has applied the log (upload-service)
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
                      Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
-                     java.util.function.Function<Duration, List<String>> expireUploads) {
+                     java.util.function.Function<Duration, List<String>> expireUploads,
+                     java.util.function.Supplier<java.util.Set<String>> liveUploadChunks) {
         this.expireUploads = expireUploads;
+        this.liveUploadChunks = liveUploadChunks;
         this.log = log;
         this.store = store;
         this.chunks = chunks;
@@ -682,15 +687,18 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             List<Collected> manifestsDue = manifestsDue(now, config.maxDeletesPerPass());
             List<Collected> due = due(now, config.maxDeletesPerPass());
             List<Collected> manifestBytesDue = manifestBytesDue(now, config.maxDeletesPerPass());
+            List<Collected> orphans = orphanChunks(now, config.maxDeletesPerPass());
             if (dryRun) {
                 List<Collected> all = new ArrayList<>(manifestsDue);
                 all.addAll(manifestBytesDue);
                 all.addAll(due);
+                all.addAll(orphans);
                 return all;
             }
             List<Collected> manifestsCollected = collectManifests(manifestsDue);
             if (!manifestsCollected.isEmpty()) LOG.info("gc: deleted {} untagged manifests", manifestsCollected.size());
             manifestsCollected.addAll(collectManifestBytes(manifestBytesDue));
+            manifestsCollected.addAll(deleteOrphans(orphans));
             if (due.isEmpty()) return manifestsCollected;
             // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
             //    commit, link or mount happens either before (and shows in the projection, which
@@ -741,6 +749,56 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             all.addAll(collected);
             return all;
         }
+    }
+
+    /** Chunk ids of uploads: {@code c-<write time, epoch millis hex>-<random>} ({@link ChunkStore#newUploadChunkId}). */
+    private static final java.util.regex.Pattern UPLOAD_CHUNK = java.util.regex.Pattern.compile("c-([0-9a-f]{1,15})-[0-9a-f]{32}");
+
+    /**
+     * Upload chunks older than the orphan grace that no committed blob (including one being deleted:
+     * its pass deletes its chunks) and no live upload session holds, at most {@code limit}. The live
+     * sessions are read first, then the blob index is caught up: a chunk whose upload commits in
+     * between is in the blob index by then, since the commit is appended before the session ends.
+     */
+    private List<Collected> orphanChunks(long now, int limit) {
+        List<Collected> out = new ArrayList<>();
+        if (limit <= 0) return out;
+        java.util.Set<String> live = liveUploadChunks.get();
+        projection.awaitLogEnd(timeout);
+        java.util.Set<String> committed = new java.util.HashSet<>();
+        store.scan(BLOB, null, (k, v) -> {
+            for (ChunkRef c : Json.read(v, Blob.class).chunks()) committed.add(c.id());
+            return true;
+        });
+        long cutoff = now - config.orphanGrace().toMillis();
+        chunks.list("c-", id -> {
+            if (!id.startsWith("c-")) return false; // ascending order: past every upload chunk
+            java.util.regex.Matcher m = UPLOAD_CHUNK.matcher(id);
+            if (!m.matches() || committed.contains(id) || live.contains(id)) return true;
+            long writtenAt = Long.parseLong(m.group(1), 16);
+            if (writtenAt > cutoff) return true;
+            long size = chunks.size(id);
+            if (size >= 0) {
+                out.add(Collected.orphanChunk(id, size, writtenAt, "orphan chunk: written " + java.time.Instant.ofEpochMilli(writtenAt)
+                        + ", held by no committed blob and no live upload"));
+            }
+            return out.size() < limit;
+        });
+        return out;
+    }
+
+    /** Deletes the orphan chunks found; returns those deleted. */
+    private List<Collected> deleteOrphans(List<Collected> orphans) {
+        List<Collected> deleted = new ArrayList<>();
+        for (Collected o : orphans) {
+            try {
+                if (chunks.delete(o.chunkId())) deleted.add(o);
+            } catch (RuntimeException e) {
+                LOG.warn("gc: could not delete orphan chunk {}: {}", o.chunkId(), e.toString());
+            }
+        }
+        if (!deleted.isEmpty()) LOG.info("gc: deleted {} orphan chunks", deleted.size());
+        return deleted;
     }
 
     private void onlineLoop() {

@@ -31,7 +31,7 @@ final class BlobInputStream extends InputStream {
                 continue;
             }
             int n = (int) Math.min(SEGMENT, c.length() - chunkOffset);
-            segment = store.read(c.id(), chunkOffset, n);
+            segment = store.read(c, chunkOffset, n);
             segmentPos = 0;
             chunkOffset += n;
         }

@@ -117,7 +117,7 @@ public final class InspectorService implements ImageInspector, AutoCloseable {
         if (!MediaTypes.OCI_MANIFEST.equals(e.mediaType()) && !MediaTypes.DOCKER_MANIFEST.equals(e.mediaType())) return;
         JsonNode m;
         try {
-            m = Json.MAPPER.readTree(chunks.read(e.chunkId(), 0, (int) e.size()));
+            m = Json.MAPPER.readTree(chunks.read(e.chunk(), 0, (int) e.size()));
         } catch (IOException | RuntimeException ex) {
             LOG.warn("inspector: cannot read manifest {} of {}: {}", e.digest(), e.repository(), ex.toString());
             return;

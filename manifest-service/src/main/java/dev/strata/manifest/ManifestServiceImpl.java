@@ -120,7 +120,8 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         } else if (event instanceof ManifestPushed e) {
             batch.put(REPO + e.repository(), new byte[0]);
             batch.put(MANIFEST + e.repository() + SEP + e.digest(), Json.write(new ManifestRecord(e.digest(), e.mediaType(),
-                    e.size(), e.chunkId(), e.blobs(), e.manifests(), e.subject(), e.artifactType(), e.annotations(), e.at())));
+                    e.size(), e.chunkId(), e.blobs(), e.manifests(), e.subject(), e.artifactType(), e.annotations(), e.at(),
+                    e.chunkPlacement())));
             if (e.subject() != null) {
                 batch.put(referrerKey(e.repository(), e.subject().digest(), e.digest()), Json.write(new Descriptor(e.mediaType(),
                         e.digest(), e.size(), e.artifactType(), e.annotations() == null || e.annotations().isEmpty() ? null : e.annotations())));
@@ -222,7 +223,10 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 }
             }
             String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
-            if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
+            // always put (a no-op where a node has it): the copies are then where today's placement
+            // says, and that placement is recorded with the manifest
+            Event.Placement placement = chunks.placement();
+            chunks.put(chunkId, ByteBuffer.wrap(body));
             locks.run(repository, () -> {
                 // children again, under the lock that retention's deletes take too
                 for (Digest c : m.manifests()) {
@@ -236,7 +240,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 }
                 appendAndAwait(new ManifestPushed(repository, digest.toString(), m.mediaType(), body.length, chunkId,
                         m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
-                        m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis()));
+                        m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis(), placement));
                 if (!reference.isDigest()) {
                     appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis(), actor));
                 }
@@ -297,7 +301,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 .orElseThrow(() -> OciError.MANIFEST_UNKNOWN.exception("manifest " + reference + " not found in " + repository));
         byte[] bytes = cache.bytes(r.digest());
         if (bytes == null) {
-            bytes = chunks.read(r.chunkId(), 0, (int) r.size());
+            bytes = chunks.read(r.chunk(), 0, (int) r.size());
             cache.putBytes(r.digest(), bytes);
         }
         Stored stored = new Stored(r, bytes);
@@ -437,6 +441,28 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
             return out.size() < ManifestParser.MAX_DESCRIPTORS;
         });
         return out;
+    }
+
+    /**
+     * Visits the chunk of every stored manifest once (a manifest in several repositories is one
+     * chunk), as a one-chunk {@link dev.strata.core.spi.BlobRecord} named by the manifest's digest,
+     * for scrub and fsck, with the placement it was written under. No CRC32C is recorded for
+     * manifest chunks (their digest covers them end to end), so a check compares sizes. The visitor
+     * returns false to stop.
+     */
+    public static void forEachManifestChunk(KvStore store, java.util.function.Predicate<dev.strata.core.spi.BlobRecord> visitor) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        store.scan(MANIFEST, null, (k, v) -> {
+            ManifestRecord m = Json.read(v, ManifestRecord.class);
+            if (!seen.add(m.chunkId())) return true;
+            return visitor.test(new dev.strata.core.spi.BlobRecord(m.digest(), m.size(),
+                    List.of(m.chunk())));
+        });
+    }
+
+    /** {@link #forEachManifestChunk(KvStore, java.util.function.Predicate)} over this service's projection. */
+    public void forEachManifestChunk(java.util.function.Predicate<dev.strata.core.spi.BlobRecord> visitor) {
+        forEachManifestChunk(store, visitor);
     }
 
     @Override

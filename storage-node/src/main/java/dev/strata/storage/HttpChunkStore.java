@@ -60,7 +60,6 @@ public final class HttpChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        ChunkStore.checkPut(id, data);
         HttpRequest.BodyPublisher body;
         if (data.hasArray()) {
             body = HttpRequest.BodyPublishers.ofByteArray(data.array(), data.arrayOffset() + data.position(), data.remaining());
@@ -77,7 +76,6 @@ public final class HttpChunkStore implements ChunkStore {
 
     @Override
     public byte[] read(String id, long offset, int length) {
-        ChunkStore.checkId(id);
         if (offset < 0 || length < 0 || offset > MAX_CHUNK_BYTES - length || length == 0) {
             // no chunk can hold this range, or nothing to read: the size decides (and a missing chunk wins)
             long size = size(id);
@@ -103,7 +101,6 @@ public final class HttpChunkStore implements ChunkStore {
 
     @Override
     public long size(String id) {
-        ChunkStore.checkId(id);
         HttpResponse<byte[]> r = send(request("/chunks/" + id).method("HEAD", HttpRequest.BodyPublishers.noBody()), "stat of " + id);
         if (r.statusCode() == 404) return -1;
         if (r.statusCode() != 200) throw unexpected("stat of " + id, r);
@@ -112,7 +109,6 @@ public final class HttpChunkStore implements ChunkStore {
 
     @Override
     public boolean delete(String id) {
-        ChunkStore.checkId(id);
         HttpResponse<byte[]> r = send(request("/chunks/" + id).DELETE(), "delete of " + id);
         if (r.statusCode() == 204) return true;
         if (r.statusCode() == 404) return false;

@@ -1,5 +1,7 @@
 package dev.strata.storage;
 
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.events.Event.Placement;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.util.KeyedLocks;
 import java.nio.ByteBuffer;
@@ -56,6 +58,7 @@ public final class PlacedChunkStore implements ChunkStore {
         return t;
     });
     private final KeyedLocks deleteLocks = new KeyedLocks(64);
+    private final Placement current;
 
     public PlacedChunkStore(List<Node> nodes, int replicas, int writeQuorum) {
         if (nodes.isEmpty()) throw new IllegalArgumentException("no storage nodes");
@@ -66,13 +69,41 @@ public final class PlacedChunkStore implements ChunkStore {
         this.nodes = List.copyOf(nodes);
         this.replicas = replicas;
         this.writeQuorum = writeQuorum;
+        this.current = new Placement(nodes.stream().map(Node::id).sorted().toList(), replicas);
     }
 
     /** The nodes in rendezvous order for {@code id}: the first R hold it. */
     public List<Node> ranking(String id) {
-        List<Node> ranked = new ArrayList<>(nodes);
+        return rank(nodes, id);
+    }
+
+    private static List<Node> rank(List<Node> among, String id) {
+        List<Node> ranked = new ArrayList<>(among);
         ranked.sort(Comparator.comparingLong((Node n) -> score(n.id(), id)).reversed().thenComparing(Node::id));
         return ranked;
+    }
+
+    /**
+     * The order in which a chunk's copies are looked for, and the first R of which should hold it:
+     * the rendezvous ranking over the nodes of the placement it was written under (those still
+     * configured), then every other node in today's ranking. A chunk with no recorded placement is
+     * ranked over today's nodes. So adding nodes moves no chunk and costs no read a miss.
+     */
+    public List<Node> ranking(ChunkRef chunk) {
+        Placement p = chunk.placement();
+        if (p == null || p.nodes().equals(current.nodes())) return ranking(chunk.id());
+        java.util.Set<String> then = new HashSet<>(p.nodes());
+        List<Node> before = new ArrayList<>();
+        for (Node n : nodes) if (then.contains(n.id())) before.add(n);
+        List<Node> order = rank(before, chunk.id());
+        for (Node n : ranking(chunk.id())) if (!then.contains(n.id())) order.add(n);
+        return order;
+    }
+
+    /** Today's topology: every configured node id (sorted) and R. */
+    @Override
+    public Placement placement() {
+        return current;
     }
 
     private static long score(String nodeId, String chunkId) {
@@ -91,7 +122,6 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        ChunkStore.checkPut(id, data);
         List<Node> ranked = ranking(id);
         List<CompletableFuture<Void>> first = new ArrayList<>();
         for (Node n : ranked.subList(0, replicas)) {
@@ -130,25 +160,40 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public byte[] read(String id, long offset, int length) {
-        return fromReplicas(id, s -> s.read(id, offset, length));
+        return fromReplicas(id, ranking(id), s -> s.read(id, offset, length));
+    }
+
+    @Override
+    public byte[] read(ChunkRef chunk, long offset, int length) {
+        return fromReplicas(chunk.id(), ranking(chunk), s -> s.read(chunk.id(), offset, length));
     }
 
     @Override
     public void readInto(String id, long offset, ByteBuffer dst) {
         ChunkStore.checkDestination(dst);
         int start = dst.position();
-        fromReplicas(id, s -> {
+        fromReplicas(id, ranking(id), s -> {
             dst.position(start); // a replica that failed half-way may have moved it
             s.readInto(id, offset, dst);
             return null;
         });
     }
 
-    /** Asks the replicas in ranking order; the first that has the chunk answers. */
-    private <T> T fromReplicas(String id, Function<ChunkStore, T> op) {
-        ChunkStore.checkId(id);
+    @Override
+    public void readInto(ChunkRef chunk, long offset, ByteBuffer dst) {
+        ChunkStore.checkDestination(dst);
+        int start = dst.position();
+        fromReplicas(chunk.id(), ranking(chunk), s -> {
+            dst.position(start);
+            s.readInto(chunk.id(), offset, dst);
+            return null;
+        });
+    }
+
+    /** Asks the replicas in the given order; the first that has the chunk answers. */
+    private <T> T fromReplicas(String id, List<Node> order, Function<ChunkStore, T> op) {
         List<String> errors = new ArrayList<>();
-        for (Node n : ranking(id)) {
+        for (Node n : order) {
             try {
                 return op.apply(n.store());
             } catch (ChunkNotFoundException e) {
@@ -165,7 +210,6 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public long size(String id) {
-        ChunkStore.checkId(id);
         List<String> errors = new ArrayList<>();
         for (Node n : ranking(id)) {
             try {
@@ -181,7 +225,6 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public boolean delete(String id) {
-        ChunkStore.checkId(id);
         return deleteLocks.with(id, () -> {
             boolean any = false;
             List<String> errors = new ArrayList<>();
@@ -212,7 +255,6 @@ public final class PlacedChunkStore implements ChunkStore {
      * copies were made. A chunk no node holds is a {@link ChunkNotFoundException}.
      */
     public int repair(String id) {
-        ChunkStore.checkId(id);
         List<Node> live = new ArrayList<>();
         List<Long> sizes = new ArrayList<>();
         Node source = null;
@@ -241,6 +283,75 @@ public final class PlacedChunkStore implements ChunkStore {
             copied++;
         }
         return copied;
+    }
+
+    /**
+     * Checks every copy of a committed chunk on its first R live nodes ({@link #ranking(ChunkRef)}):
+     * present, of the recorded length and CRC32C. With {@code repair}, each missing or corrupt copy
+     * is rewritten (a corrupt one deleted first) from a verified copy found on any live node. The
+     * chunk is fine when R live nodes hold a good copy; with fewer than R live nodes it cannot be.
+     */
+    @Override
+    public ChunkCheck check(ChunkRef chunk, boolean repair) {
+        List<String> problems = new ArrayList<>();
+        List<Node> targets = new ArrayList<>();
+        List<Node> others = new ArrayList<>();
+        for (Node n : ranking(chunk)) {
+            try {
+                n.store().size(chunk.id()); // liveness: a dead node neither holds nor receives a copy
+            } catch (RuntimeException e) {
+                problems.add(n.id() + ": not answering");
+                continue;
+            }
+            if (targets.size() < replicas) targets.add(n);
+            else others.add(n);
+        }
+        int good = 0;
+        byte[] source = null;
+        List<Node> bad = new ArrayList<>();
+        for (Node n : targets) {
+            Copy c = copy(n, chunk);
+            if (c.problem() == null) {
+                good++;
+                if (source == null) source = c.bytes();
+            } else {
+                problems.add(n.id() + ": " + c.problem());
+                bad.add(n);
+            }
+        }
+        if (bad.isEmpty() || !repair) return new ChunkCheck(chunk.id(), good, replicas, 0, problems);
+        for (int i = 0; source == null && i < others.size(); i++) source = copy(others.get(i), chunk).bytes();
+        if (source == null) {
+            problems.add("no good copy on any live node");
+            return new ChunkCheck(chunk.id(), good, replicas, 0, problems);
+        }
+        int repaired = 0;
+        for (Node n : bad) {
+            try {
+                n.store().delete(chunk.id()); // a corrupt copy; put would keep it
+                n.store().put(chunk.id(), ByteBuffer.wrap(source));
+                repaired++;
+                problems.add(n.id() + ": repaired");
+            } catch (RuntimeException e) {
+                problems.add(n.id() + ": repair failed: " + e.getMessage());
+            }
+        }
+        return new ChunkCheck(chunk.id(), good, replicas, repaired, problems);
+    }
+
+    /** A node's copy of a chunk: its bytes when it verifies, else what is wrong with it. */
+    private record Copy(byte[] bytes, String problem) {}
+
+    private static Copy copy(Node n, ChunkRef chunk) {
+        try {
+            long size = n.store().size(chunk.id());
+            if (size < 0) return new Copy(null, "missing");
+            byte[] b = size == chunk.length() ? n.store().read(chunk.id(), 0, (int) size) : null;
+            String wrong = ChunkStore.verify(chunk, size, o -> o == 0 ? b : new byte[0]);
+            return wrong == null ? new Copy(b, null) : new Copy(null, wrong);
+        } catch (RuntimeException e) {
+            return new Copy(null, "unreadable: " + e.getMessage());
+        }
     }
 
     /** The outcome of {@link #scrub}. */

@@ -84,7 +84,6 @@ public final class RadosChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        ChunkStore.checkPut(id, data);
         ensureOpen();
         int len = data.remaining();
         byte[] bytes;
@@ -103,7 +102,6 @@ public final class RadosChunkStore implements ChunkStore {
 
     @Override
     public byte[] read(String id, long offset, int length) {
-        ChunkStore.checkId(id);
         ensureOpen();
         if (offset < 0 || length < 0 || offset > MAX_CHUNK_BYTES - length || length == 0) {
             // no chunk can hold this range, or nothing to read: the size decides (and a missing chunk wins)
@@ -135,7 +133,6 @@ public final class RadosChunkStore implements ChunkStore {
 
     @Override
     public long size(String id) {
-        ChunkStore.checkId(id);
         ensureOpen();
         try {
             return io.stat(id).getSize();
@@ -148,7 +145,6 @@ public final class RadosChunkStore implements ChunkStore {
 
     @Override
     public boolean delete(String id) {
-        ChunkStore.checkId(id);
         ensureOpen();
         try {
             io.remove(id); // one OSD operation: of concurrent removes exactly one succeeds

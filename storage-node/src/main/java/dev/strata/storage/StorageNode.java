@@ -33,6 +33,7 @@ public final class StorageNode implements AutoCloseable {
             nodeId = c.nodeId() != null ? c.nodeId() : persistentNodeId(c.data());
             store = new RocksChunkStore(c.data().resolve("chunks"));
         }
+        store = dev.strata.core.spi.ChunkStores.decorate(store);
         try {
             return new StorageNode(store, new StorageNodeServer(store, nodeId, new InetSocketAddress(c.host(), c.port()), c.threads()));
         } catch (IOException | RuntimeException e) {

@@ -2,9 +2,11 @@ package dev.strata.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.ChunkStoreConformance;
 import dev.strata.core.spi.MemoryChunkStore;
@@ -41,7 +43,7 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
 
     @Test
     void eachChunkLivesOnItsTopTwoNodes() {
-        PlacedChunkStore placed = (PlacedChunkStore) store;
+        PlacedChunkStore placed = (PlacedChunkStore) backend();
         Map<String, Integer> perNode = new HashMap<>();
         for (int i = 0; i < 300; i++) {
             String id = "c-" + i;
@@ -163,5 +165,117 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
             IllegalStateException r = assertThrows(IllegalStateException.class, () -> placed.read("c-y", 0, 1));
             assertTrue(r.getMessage().contains("no replica"), r.getMessage());
         }
+    }
+
+    private static ChunkRef ref(String id, byte[] data, PlacedChunkStore placed) {
+        return new ChunkRef(id, data.length, ChunkStore.crc32c(ByteBuffer.wrap(data)), placed.placement());
+    }
+
+    /**
+     * On three real HTTP nodes: a deleted copy and a corrupted copy (same length, other bytes) are
+     * found by their recorded size and CRC32C and rewritten from a good copy; a scrub over a blob
+     * list reports it; with no good copy left the chunk is reported unrepaired.
+     */
+    @Test
+    void checkFindsMissingAndCorruptCopiesAndRepairsThem() throws Exception {
+        try (Cluster cluster = new Cluster(tempDir.resolve("cluster"));
+             PlacedChunkStore placed = cluster.client(2, 2)) {
+            byte[] a = random(300_000, 1);
+            byte[] b = random(5_000, 2);
+            placed.put("c-a", ByteBuffer.wrap(a));
+            placed.put("c-b", ByteBuffer.wrap(b));
+            ChunkRef ra = ref("c-a", a, placed);
+            ChunkRef rb = ref("c-b", b, placed);
+            assertTrue(placed.check(ra, false).ok());
+            assertEquals(2, placed.check(ra, false).good());
+
+            // one copy of a deleted, one copy of b overwritten with other bytes of the same length
+            PlacedChunkStore.Node aHolder = placed.ranking(ra).get(0);
+            assertTrue(aHolder.store().delete("c-a"));
+            PlacedChunkStore.Node bHolder = placed.ranking(rb).get(1);
+            byte[] evil = b.clone();
+            evil[4321] ^= 0x40;
+            bHolder.store().delete("c-b");
+            bHolder.store().put("c-b", ByteBuffer.wrap(evil));
+
+            ChunkStore.ChunkCheck seen = placed.check(rb, false);
+            assertEquals(1, seen.good());
+            assertFalse(seen.ok(), "without repair the corrupt copy stays: " + seen);
+            assertTrue(seen.problems().toString().contains(bHolder.id() + ": CRC32C"), seen.toString());
+
+            List<dev.strata.core.spi.BlobRecord> blobs = List.of(
+                    new dev.strata.core.spi.BlobRecord("sha256:" + "a".repeat(64), a.length, List.of(ra)),
+                    new dev.strata.core.spi.BlobRecord("sha256:" + "b".repeat(64), b.length, List.of(rb)));
+            List<long[]> progress = new ArrayList<>();
+            Scrubber.Summary s = Scrubber.run(placed, v -> { for (var x : blobs) if (!v.test(x)) return; }, true, 0,
+                    (bl, ch, by) -> progress.add(new long[] {bl, ch, by}), () -> true);
+            assertEquals(2, s.blobs());
+            assertEquals(2, s.chunks());
+            assertEquals(a.length + b.length, s.bytes());
+            assertEquals(2, s.damaged(), s.toString());
+            assertEquals(2, s.repaired(), s.toString());
+            assertEquals(0, s.unrepaired());
+            assertTrue(s.ok());
+            assertEquals(2, progress.size());
+            assertArrayEquals(a, aHolder.store().read("c-a", 0, a.length), "the deleted copy is back");
+            assertArrayEquals(b, bHolder.store().read("c-b", 0, b.length), "the corrupt copy is rewritten");
+            assertEquals(0, Scrubber.run(placed, v -> { for (var x : blobs) v.test(x); }, true, 0, (x, y, z) -> { }, () -> true).damaged(),
+                    "a second pass finds nothing");
+
+            // both copies corrupt: nothing to repair from, reported and not hidden
+            for (PlacedChunkStore.Node n : placed.ranking(rb).subList(0, 2)) {
+                n.store().delete("c-b");
+                n.store().put("c-b", ByteBuffer.wrap(evil));
+            }
+            ChunkStore.ChunkCheck lost = placed.check(rb, true);
+            assertFalse(lost.ok());
+            assertTrue(lost.problems().contains("no good copy on any live node"), lost.toString());
+            Scrubber.Summary stillThere = Scrubber.run(placed, List.of(new Scrubber.Source(v -> v.test(blobs.get(1)), d -> true)), true, 0,
+                    (x, y, z) -> { }, () -> true);
+            assertEquals(1, stillThere.unrepaired(), stillThere.toString());
+            Scrubber.Summary collected = Scrubber.run(placed, List.of(new Scrubber.Source(v -> v.test(blobs.get(1)), d -> false)), true, 0,
+                    (x, y, z) -> { }, () -> true);
+            assertEquals(0, collected.damaged(), "a blob GC deleted during the pass is not damage: " + collected);
+            assertTrue(collected.ok());
+        }
+    }
+
+    /**
+     * A chunk written under two nodes is read straight from its recorded nodes after a third is
+     * added, whatever today's ranking says; new chunks use all three.
+     */
+    @Test
+    void chunksWrittenUnderAnOldTopologyAreReadThroughIt() {
+        Map<String, MemoryChunkStore> mem = new HashMap<>();
+        for (String id : List.of("n1", "n2", "n3")) mem.put(id, new MemoryChunkStore());
+        PlacedChunkStore two = new PlacedChunkStore(List.of(new PlacedChunkStore.Node("n1", mem.get("n1")),
+                new PlacedChunkStore.Node("n2", mem.get("n2"))), 2, 2);
+        Map<String, ChunkRef> refs = new HashMap<>();
+        for (int i = 0; i < 60; i++) {
+            byte[] d = {(byte) i};
+            two.put("c-" + i, ByteBuffer.wrap(d));
+            refs.put("c-" + i, ref("c-" + i, d, two));
+        }
+        assertEquals(new dev.strata.core.events.Event.Placement(List.of("n1", "n2"), 2), refs.get("c-0").placement());
+        // n3 would rank first for some chunks now; count reads that reach it
+        int[] n3Reads = {0};
+        ChunkStore n3 = new dev.strata.core.spi.ForwardingChunkStore(mem.get("n3")) {
+            @Override public byte[] read(String id, long offset, int length) { n3Reads[0]++; return super.read(id, offset, length); }
+        };
+        PlacedChunkStore three = new PlacedChunkStore(List.of(new PlacedChunkStore.Node("n1", mem.get("n1")),
+                new PlacedChunkStore.Node("n2", mem.get("n2")), new PlacedChunkStore.Node("n3", n3)), 2, 2);
+        int wouldMiss = 0;
+        for (ChunkRef r : refs.values()) {
+            if (three.ranking(r.id()).get(0).id().equals("n3")) wouldMiss++;
+            assertArrayEquals(two.read(r.id(), 0, 1), three.read(r, 0, 1), r.id());
+            assertEquals("n3", three.ranking(r).get(2).id(), "n3 comes after the recorded nodes");
+            assertTrue(three.check(r, false).ok(), "two good copies on the recorded nodes");
+        }
+        assertTrue(wouldMiss > 0, "today's ranking puts n3 first for some old chunks");
+        assertEquals(0, n3Reads[0], "no read went to the node added later");
+        for (int i = 0; i < 60; i++) three.put("new-" + i, ByteBuffer.wrap(new byte[] {1}));
+        int[] onN3 = {0};
+        mem.get("n3").list(null, id -> { onN3[0]++; return true; });
+        assertTrue(onN3[0] > 20, "new chunks spread to the new node: " + onN3[0]);
     }
 }

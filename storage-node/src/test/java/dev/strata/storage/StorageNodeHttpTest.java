@@ -71,7 +71,7 @@ class StorageNodeHttpTest extends ChunkStoreConformance {
     }
 
     private Remote remote() {
-        return (Remote) store;
+        return (Remote) backend();
     }
 
     private HttpResponse<byte[]> http(HttpRequest.Builder b) throws Exception {

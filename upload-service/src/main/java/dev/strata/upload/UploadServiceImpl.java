@@ -125,6 +125,13 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         return a.stream().map(ChunkRef::id).toList().equals(b.stream().map(ChunkRef::id).toList());
     }
 
+    /** The size the blob was cut into: its largest chunk (null for an empty blob). */
+    static Integer chunkSize(List<ChunkRef> cs) {
+        long max = -1;
+        for (ChunkRef c : cs) max = Math.max(max, c.length());
+        return max < 0 ? null : (int) max;
+    }
+
     static long total(List<ChunkRef> cs) {
         long n = 0;
         for (ChunkRef c : cs) n += c.length();
@@ -182,7 +189,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             // absent, or deleted by GC meanwhile (it reads absent from the moment a deletion is
             // scheduled): commit this upload's own chunks, which brings the blob back
             for (int attempt = 0; stored.isEmpty() && attempt < 3; attempt++) {
-                appendAndAwait(new BlobCommitted(digest.toString(), total(all), List.copyOf(all), uploadId, clock.millis()));
+                appendAndAwait(new BlobCommitted(digest.toString(), total(all), List.copyOf(all), uploadId, clock.millis(), chunkSize(all)));
                 stored = blob(digest);
             }
             BlobRecord blob = stored.orElseThrow(() -> OciError.UNAVAILABLE.exception("blob commit not applied"));
@@ -250,6 +257,37 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     public Optional<BlobRecord> blob(Digest digest) {
         if (store.get(DELETING + digest) != null) return Optional.empty();
         return Optional.ofNullable(read(store, BLOB + digest, BlobRecord.class));
+    }
+
+    /**
+     * Visits every committed blob of an uploads projection's store (the live one, or one replayed
+     * from the log) in digest order, skipping those whose deletion is scheduled; the visitor returns
+     * false to stop.
+     */
+    public static void forEachBlob(KvStore store, java.util.function.Predicate<BlobRecord> visitor) {
+        store.scan(BLOB, null, (k, v) -> {
+            if (store.get(DELETING + k.substring(BLOB.length())) != null) return true;
+            return visitor.test(Json.read(v, BlobRecord.class));
+        });
+    }
+
+    /** {@link #forEachBlob(KvStore, java.util.function.Predicate)} over this service's projection. */
+    public void forEachBlob(java.util.function.Predicate<BlobRecord> visitor) {
+        forEachBlob(store, visitor);
+    }
+
+    /**
+     * Ids of every chunk a live upload session holds, once the projection has applied the whole log
+     * (so a chunk appended before this call is in the answer).
+     */
+    public Set<String> liveChunkIds() {
+        projection.awaitLogEnd(timeout);
+        Set<String> ids = new HashSet<>();
+        store.scan(SESSION, null, (k, v) -> {
+            for (ChunkRef c : Json.read(v, UploadSession.class).chunks()) ids.add(c.id());
+            return true;
+        });
+        return ids;
     }
 
     @Override

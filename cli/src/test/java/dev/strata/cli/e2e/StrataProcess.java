@@ -354,6 +354,12 @@ final class StrataProcess implements AutoCloseable {
         launch();
     }
 
+    /** {@link #restart()} with other {@code serve} options (e.g. a new set of storage nodes). */
+    void restart(List<String> newServeArgs) {
+        serveArgs = List.copyOf(newServeArgs);
+        restart();
+    }
+
     @Override
     public void close() {
         if (!external) {

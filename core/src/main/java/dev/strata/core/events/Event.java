@@ -21,8 +21,36 @@ public sealed interface Event permits
     /** The three topics of the event log. */
     enum Topic { UPLOADS, BLOBS, REPOSITORIES }
 
-    /** A piece of a blob stored on a storage node. */
-    record ChunkRef(String id, long length) {}
+    /**
+     * A piece of a blob stored on storage nodes.
+     *
+     * @param id        the chunk id
+     * @param length    its size in bytes
+     * @param crc32c    CRC32C of its bytes, computed when it was written, so a scrub can check each
+     *                  copy on its own (schema version 2; null in version-1 records)
+     * @param placement the storage-node topology it was written under, so reads go straight to its
+     *                  nodes after nodes are added (version 2; null in version-1 records and for a
+     *                  store with one location, such as one RocksDB or a RADOS pool)
+     */
+    record ChunkRef(String id, long length, Long crc32c, Placement placement) {
+        /** A chunk with no recorded checksum or placement (tests, version-1 records). */
+        public ChunkRef(String id, long length) {
+            this(id, length, null, null);
+        }
+    }
+
+    /**
+     * A storage-node topology (a placement epoch): the node ids that existed and the number of copies,
+     * R. Rendezvous hashing over {@code nodes} names the R nodes a chunk was written to.
+     */
+    record Placement(java.util.List<String> nodes, int replicas) {
+        public Placement {
+            nodes = java.util.List.copyOf(nodes);
+            if (nodes.isEmpty() || replicas < 1 || replicas > nodes.size()) {
+                throw new IllegalArgumentException("placement needs 1 <= replicas <= nodes, got " + replicas + " of " + nodes);
+            }
+        }
+    }
 
     // ---- uploads (key: upload id)
 
@@ -49,8 +77,17 @@ public sealed interface Event permits
 
     // ---- blobs (key: digest)
 
-    /** A blob's bytes are complete and verified: these chunks, in order, hold them. */
-    record BlobCommitted(String digest, long size, java.util.List<ChunkRef> chunks, String uploadId, long at) implements Event {
+    /**
+     * A blob's bytes are complete and verified: these chunks, in order, hold them. {@code chunkSize}
+     * is the size the writer cut the blob into (every chunk but an append's last has it; schema
+     * version 2, null in version-1 records); each chunk carries its own checksum and placement.
+     */
+    record BlobCommitted(String digest, long size, java.util.List<ChunkRef> chunks, String uploadId, long at, Integer chunkSize)
+            implements Event {
+        public BlobCommitted(String digest, long size, java.util.List<ChunkRef> chunks, String uploadId, long at) {
+            this(digest, size, chunks, uploadId, at, null);
+        }
+
         public Topic topic() { return Topic.BLOBS; }
         public String key() { return digest; }
     }
@@ -99,13 +136,27 @@ public sealed interface Event permits
     }
 
     /**
-     * A validated manifest stored in a repository. Its bytes are in the chunk {@code chunkId}.
-     * {@code blobs} and {@code manifests} are what it references.
+     * A validated manifest stored in a repository. Its bytes are in the chunk {@code chunkId}, written
+     * under {@code chunkPlacement} (schema version 2; null in version-1 records and for a store with
+     * one location). {@code blobs} and {@code manifests} are what it references.
      */
     record ManifestPushed(String repository, String digest, String mediaType, long size, String chunkId,
                           java.util.List<String> blobs, java.util.List<String> manifests,
                           dev.strata.core.oci.Descriptor subject, String artifactType,
-                          java.util.Map<String, String> annotations, long at) implements Event {
+                          java.util.Map<String, String> annotations, long at, Placement chunkPlacement) implements Event {
+        /** Without a recorded placement of the chunk (version-1 records, one-location stores). */
+        public ManifestPushed(String repository, String digest, String mediaType, long size, String chunkId,
+                              java.util.List<String> blobs, java.util.List<String> manifests,
+                              dev.strata.core.oci.Descriptor subject, String artifactType,
+                              java.util.Map<String, String> annotations, long at) {
+            this(repository, digest, mediaType, size, chunkId, blobs, manifests, subject, artifactType, annotations, at, null);
+        }
+
+        /** The manifest's chunk, with the placement it was written under (schema version 2). */
+        public ChunkRef chunk() {
+            return new ChunkRef(chunkId, size, null, chunkPlacement);
+        }
+
         public Topic topic() { return Topic.REPOSITORIES; }
         public String key() { return repository; }
     }

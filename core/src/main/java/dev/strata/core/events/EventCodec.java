@@ -17,8 +17,12 @@ import java.util.Map;
 public final class EventCodec {
     public static final String TYPE_HEADER = "strata-type";
     public static final String VERSION_HEADER = "strata-version";
-    /** Current schema version of every event type. Bump per type when a record changes shape. */
-    public static final int VERSION = 1;
+    /**
+     * Current schema version, written on every event. Version 2 added {@code ChunkRef.crc32c},
+     * {@code ChunkRef.placement} and {@code BlobCommitted.chunkSize}; version-1 records still
+     * decode, with those fields null. Bump when a record changes shape, and keep decoding the old.
+     */
+    public static final int VERSION = 2;
 
     private static final Map<String, Class<? extends Event>> TYPES = new LinkedHashMap<>();
 

@@ -35,7 +35,8 @@ public final class Replay {
     /**
      * Applies every record of the topics' partitions below {@code targets} (next offset per
      * partition, as {@link Projection#storedOffsets} reads them; a partition absent from targets
-     * is not replayed, since the live projection applied nothing of it) into {@code into}.
+     * is not replayed, since the live projection applied nothing of it) into {@code into}. Null
+     * targets replay everything up to the partitions' current ends.
      *
      * @return the number of events applied
      */
@@ -58,7 +59,7 @@ public final class Replay {
             Map<TopicPartition, Long> goal = new java.util.HashMap<>();
             long total = 0;
             for (TopicPartition tp : tps) {
-                long g = Math.min(targets.getOrDefault(tp, 0L), end.get(tp));
+                long g = targets == null ? end.get(tp) : Math.min(targets.getOrDefault(tp, 0L), end.get(tp));
                 if (g > 0) goal.put(tp, g);
                 total += g;
             }

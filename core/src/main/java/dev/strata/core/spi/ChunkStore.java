@@ -1,6 +1,9 @@
 package dev.strata.core.spi;
 
+import dev.strata.core.events.Event.ChunkRef;
+import dev.strata.core.events.Event.Placement;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +31,10 @@ import java.util.regex.Pattern;
  *       one returns true.</li>
  *   <li>{@link #list} walks every chunk id in ascending (ASCII) order, for scrub and GC.</li>
  *   <li>Implementations are thread-safe.</li>
+ *   <li>Arguments (ids, put sizes, negative offsets and lengths) are validated once, by
+ *       {@link ValidatingChunkStore}, which every wiring puts in front of a backend
+ *       ({@link ChunkStores#decorate}); a backend checks only what needs its data (a range past the
+ *       chunk's end).</li>
  * </ul>
  */
 public interface ChunkStore extends AutoCloseable {
@@ -60,6 +67,89 @@ public interface ChunkStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * The topology new chunks are written under, recorded in each chunk's {@link ChunkRef} so that
+     * reads find it after the topology changes. Null (the default) for a store with one location.
+     */
+    default Placement placement() {
+        return null;
+    }
+
+    /**
+     * Reads part of a chunk through the placement it was written under (its {@link ChunkRef}); the
+     * default ignores the placement. Same contract as {@link #read(String, long, int)}.
+     */
+    default byte[] read(ChunkRef chunk, long offset, int length) {
+        return read(chunk.id(), offset, length);
+    }
+
+    /** {@link #readInto(String, long, ByteBuffer)} through the placement the chunk was written under. */
+    default void readInto(ChunkRef chunk, long offset, ByteBuffer dst) {
+        readInto(chunk.id(), offset, dst);
+    }
+
+    /**
+     * Checks the stored copies of a committed chunk: present, of the recorded length, and, when the
+     * ref carries a CRC32C, with the right checksum. With {@code repair}, a store that keeps several
+     * copies rewrites missing or corrupt ones from a good one. The default (one location) reads the
+     * chunk once and cannot repair. Never throws for a missing or corrupt chunk: that is the result.
+     */
+    default ChunkCheck check(ChunkRef chunk, boolean repair) {
+        String copy = "store";
+        try {
+            long size = size(chunk.id());
+            if (size < 0) return new ChunkCheck(chunk.id(), 0, 1, 0, List.of(copy + ": missing"));
+            String bad = verify(chunk, size, offset -> read(chunk.id(), offset, (int) Math.min(CHECK_SEGMENT, size - offset)));
+            return bad == null ? new ChunkCheck(chunk.id(), 1, 1, 0, List.of())
+                    : new ChunkCheck(chunk.id(), 0, 1, 0, List.of(copy + ": " + bad));
+        } catch (RuntimeException e) {
+            return new ChunkCheck(chunk.id(), 0, 1, 0, List.of(copy + ": " + e.getMessage()));
+        }
+    }
+
+    /** Bytes read at once while checking a copy. */
+    int CHECK_SEGMENT = 4 << 20;
+
+    /**
+     * Compares a copy of {@code size} bytes, read segment by segment through {@code reader}, with the
+     * ref's length and CRC32C: null when it matches, else what is wrong.
+     */
+    static String verify(ChunkRef chunk, long size, java.util.function.LongFunction<byte[]> reader) {
+        if (size != chunk.length()) return "size " + size + ", expected " + chunk.length();
+        if (chunk.crc32c() == null) return null;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        for (long o = 0; o < size; ) {
+            byte[] b = reader.apply(o);
+            if (b.length == 0) return "short read at " + o;
+            crc.update(b);
+            o += b.length;
+        }
+        return crc.getValue() == chunk.crc32c() ? null
+                : "CRC32C " + Long.toHexString(crc.getValue()) + ", expected " + Long.toHexString(chunk.crc32c());
+    }
+
+    /** CRC32C of a buffer's remaining bytes (the position is left unchanged). */
+    static long crc32c(ByteBuffer data) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(data.duplicate());
+        return crc.getValue();
+    }
+
+    /**
+     * The outcome of {@link #check}: {@code good} verified copies before repair, {@code required}
+     * copies wanted, {@code repaired} copies written, and one line per problem found.
+     */
+    record ChunkCheck(String id, int good, int required, int repaired, List<String> problems) {
+        public ChunkCheck {
+            problems = List.copyOf(problems);
+        }
+
+        /** The chunk has its required copies now (after any repair). */
+        public boolean ok() {
+            return good + repaired >= required;
+        }
+    }
 
     /**
      * A new id for an upload chunk: {@code c-<epoch millis, hex>-<random>}. The time lets garbage

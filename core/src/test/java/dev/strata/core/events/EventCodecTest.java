@@ -38,6 +38,10 @@ class EventCodecTest {
                 new Event.UploadCancelled(UPLOAD, "expired after 24h", AT + 3),
                 new Event.BlobCommitted(D1, (4L << 20) + 123,
                         List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20), new Event.ChunkRef(UPLOAD + ".1", 123)), UPLOAD, AT + 4),
+                new Event.BlobCommitted(D1, (4L << 20) + 123,
+                        List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20, 0xE3069283L, new Event.Placement(List.of("n0", "n1"), 2)),
+                                new Event.ChunkRef(UPLOAD + ".1", 123, 0L, new Event.Placement(List.of("n0", "n1", "n2"), 2))),
+                        UPLOAD, AT + 4, 4 << 20),
                 new Event.BlobLinked("team-a/app", D1, AT + 5),
                 new Event.BlobUnlinked("team-a/app", D1, AT + 6),
                 new Event.ManifestPushed("team-a/app", D2, "application/vnd.oci.image.manifest.v1+json", 1234,
@@ -168,5 +172,42 @@ class EventCodecTest {
     void unknownFieldsAreIgnoredForForwardCompatibleAdditions() {
         byte[] bytes = "{\"repository\":\"r\",\"tag\":\"t\",\"at\":5,\"addedLater\":true}".getBytes(StandardCharsets.UTF_8);
         assertEquals(new Event.TagDeleted("r", "t", 5), EventCodec.decode("TagDeleted", 1, bytes));
+    }
+
+    /**
+     * Version 1 (before chunk checksums, placement and chunk size) still decodes, with those fields
+     * null; version 2 carries them and round-trips.
+     */
+    @Test
+    void version1BlobRecordsStillDecodeAndVersion2CarriesChecksumsAndPlacement() {
+        String v1 = "{\"digest\":\"" + D1 + "\",\"size\":5,\"chunks\":[{\"id\":\"c-1\",\"length\":5}],\"uploadId\":\"u\",\"at\":7}";
+        Event.BlobCommitted old = (Event.BlobCommitted) EventCodec.decode("BlobCommitted", 1, v1.getBytes(StandardCharsets.UTF_8));
+        assertEquals(new Event.BlobCommitted(D1, 5, List.of(new Event.ChunkRef("c-1", 5)), "u", 7), old);
+        assertEquals(null, old.chunks().get(0).crc32c());
+        assertEquals(null, old.chunks().get(0).placement());
+        assertEquals(null, old.chunkSize());
+        String v1Append = "{\"uploadId\":\"u\",\"offset\":0,\"chunks\":[{\"id\":\"c-1\",\"length\":5}],\"at\":7}";
+        assertEquals(new Event.UploadChunksAppended("u", 0, List.of(new Event.ChunkRef("c-1", 5)), 7),
+                EventCodec.decode("UploadChunksAppended", 1, v1Append.getBytes(StandardCharsets.UTF_8)));
+
+        assertEquals(2, EventCodec.VERSION);
+        Event.BlobCommitted now = new Event.BlobCommitted(D1, 5,
+                List.of(new Event.ChunkRef("c-1", 5, 0x1234L, new Event.Placement(List.of("a", "b", "c"), 2))), "u", 7, 4 << 20);
+        Event back = EventCodec.decode("BlobCommitted", 2, EventCodec.encode(now));
+        assertEquals(now, back);
+        String json = new String(EventCodec.encode(now), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"crc32c\":4660") && json.contains("\"placement\":{\"nodes\":[\"a\",\"b\",\"c\"],\"replicas\":2}")
+                && json.contains("\"chunkSize\":4194304"), json);
+        Event.ManifestPushed pushed = new Event.ManifestPushed("a", D2, "application/vnd.oci.image.manifest.v1+json", 9, "m-sha256-2",
+                List.of(), List.of(), null, null, null, 7, new Event.Placement(List.of("a", "b"), 1));
+        assertEquals(pushed, EventCodec.decode("ManifestPushed", 2, EventCodec.encode(pushed)));
+        assertEquals(new Event.ChunkRef("m-sha256-2", 9, null, new Event.Placement(List.of("a", "b"), 1)), pushed.chunk());
+        String v1Manifest = "{\"repository\":\"a\",\"digest\":\"" + D2 + "\",\"mediaType\":\"x\",\"size\":9,\"chunkId\":\"m-sha256-2\","
+                + "\"blobs\":[],\"manifests\":[],\"at\":7}";
+        assertEquals(null, ((Event.ManifestPushed) EventCodec.decode("ManifestPushed", 1, v1Manifest.getBytes(StandardCharsets.UTF_8)))
+                .chunkPlacement());
+        assertThrows(UnknownEventException.class, () -> EventCodec.decode("BlobCommitted", 2,
+                "{\"digest\":\"x\",\"size\":1,\"chunks\":[{\"id\":\"c\",\"length\":1,\"placement\":{\"nodes\":[],\"replicas\":1}}],\"at\":1}"
+                        .getBytes(StandardCharsets.UTF_8)), "a placement with no nodes is rejected");
     }
 }

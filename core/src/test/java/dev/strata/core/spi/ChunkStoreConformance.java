@@ -36,6 +36,7 @@ public abstract class ChunkStoreConformance {
 
     /** The store under test, opened before each test on {@link #storeDir()} and closed after it. */
     protected ChunkStore store;
+    private ChunkStore backend;
 
     /** Opens a store on {@code dir} (created or reused; a store that keeps no files may ignore it). */
     protected abstract ChunkStore newStore(Path dir);
@@ -53,12 +54,23 @@ public abstract class ChunkStoreConformance {
     protected void reopen() {
         store.close();
         store = null;
-        store = newStore(storeDir());
+        backend = newStore(storeDir());
+        store = ChunkStores.decorate(backend);
     }
 
+    /** The backend under test, without the decorators. */
+    protected ChunkStore backend() {
+        return backend;
+    }
+
+    /**
+     * Every backend is tested behind the decorators the wiring puts around it
+     * ({@link ChunkStores#decorate}): validation happens there, once, not in each backend.
+     */
     @BeforeEach
     void openStore() {
-        store = newStore(storeDir());
+        backend = newStore(storeDir());
+        store = ChunkStores.decorate(backend);
     }
 
     @AfterEach

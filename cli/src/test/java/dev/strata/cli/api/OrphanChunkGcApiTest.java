@@ -1,0 +1,180 @@
+package dev.strata.cli.api;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.strata.cli.ServeConfig;
+import dev.strata.cli.SingleNode;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.gc.GcConfig;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Orphan chunks on a real node (RocksDB storage, Kafka): an upload chunk that no committed blob and
+ * no live upload session holds is collected by the GC pass once older than the orphan grace (4 s
+ * here); chunks of committed blobs and of live uploads are never touched, also while GC passes run
+ * during an upload. Blobs themselves have a long grace here, so only orphans go.
+ */
+class OrphanChunkGcApiTest {
+    private static final long ORPHAN_GRACE_MS = 4000;
+    private static SingleNode node;
+    private static Api api;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("target"), "orphans-").toAbsolutePath();
+        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
+                new GcConfig(Duration.ofHours(1), Duration.ZERO, 10_000, Duration.ofHours(1)).withOrphanGrace(Duration.ofMillis(ORPHAN_GRACE_MS)));
+        api = new Api("http://127.0.0.1:" + node.port());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static JsonNode gc(boolean dryRun) {
+        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
+        assertEquals(200, r.statusCode(), () -> new String(r.body()));
+        return Api.json(r);
+    }
+
+    private static Set<String> orphans(JsonNode report) {
+        Set<String> out = new HashSet<>();
+        report.path("collected").forEach(c -> {
+            if (c.hasNonNull("chunkId")) out.add(c.path("chunkId").asText());
+        });
+        return out;
+    }
+
+    private static void pastOrphanGrace() throws InterruptedException {
+        Thread.sleep(ORPHAN_GRACE_MS + 300);
+    }
+
+    @Test
+    void aChunkNeverCommittedIsCollectedAfterTheGraceWithAReason() throws Exception {
+        long now = System.currentTimeMillis();
+        String fresh = ChunkStore.newUploadChunkId(now);
+        // written "10 minutes from now" (a gateway whose clock runs ahead): young for all of this test
+        String young = ChunkStore.newUploadChunkId(now + Duration.ofMinutes(10).toMillis());
+        String old = ChunkStore.newUploadChunkId(now - Duration.ofHours(2).toMillis());
+        String manifestLike = "m-sha256-" + "0".repeat(64); // not an upload chunk: never an orphan
+        for (String id : List.of(fresh, young, old, manifestLike)) node.chunks().put(id, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+
+        JsonNode dry = gc(true);
+        assertTrue(orphans(dry).contains(old), dry.toString());
+        assertFalse(orphans(dry).contains(young), "younger than the grace: " + dry);
+        assertTrue(dry.path("orphanChunks").asLong() >= 1, dry.toString());
+        for (JsonNode c : dry.path("collected")) {
+            if (old.equals(c.path("chunkId").asText())) {
+                assertTrue(c.path("reason").asText().contains("orphan chunk"), c.toString());
+                assertEquals(3, c.path("size").asLong());
+            }
+        }
+        assertEquals(3, node.chunks().size(old), "a dry run deletes nothing");
+
+        var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
+        assertEquals(0, dev.strata.cli.CliAccess.gc(new String[] {"gc", "--dry-run", "--registry", api.base.substring("http://".length())},
+                new java.io.PrintStream(out, true), new java.io.PrintStream(err, true)), err::toString);
+        assertTrue(out.toString().contains("chunk " + old) && out.toString().contains("orphan chunk: written"), out::toString);
+        assertTrue(out.toString().matches("(?s).*would collect \\d+ manifests, \\d+ blobs, [1-9]\\d* orphan chunks, \\d+ bytes.*"), out::toString);
+
+        Set<String> collected = orphans(gc(false));
+        assertTrue(collected.contains(old));
+        assertEquals(-1, node.chunks().size(old), "collected");
+        assertEquals(3, node.chunks().size(young), "still young");
+        pastOrphanGrace();
+        collected.addAll(orphans(gc(false))); // on a slow machine the first pass may have been past the grace already
+        assertTrue(collected.contains(fresh), "written, never committed, past the grace: collected");
+        assertEquals(-1, node.chunks().size(fresh));
+        assertEquals(3, node.chunks().size(young), "still young");
+        assertEquals(3, node.chunks().size(manifestLike), "ids of other shapes are never collected");
+        node.chunks().delete(young);
+    }
+
+    @Test
+    void chunksOfCommittedBlobsAndLiveUploadsAreNeverTouched() throws Exception {
+        String repo = "orphans/keep";
+        byte[] committed = Api.random(5 * 1024 * 1024); // two chunks
+        String d = api.pushBlob(repo, committed);
+        var blobChunks = node.uploads().blob(Digest.parse(d)).orElseThrow().chunks();
+        assertEquals(2, blobChunks.size());
+        // the commit records each chunk's CRC32C (what fsck and scrub check copies against)
+        int first4 = (int) blobChunks.get(0).length();
+        assertEquals(ChunkStore.crc32c(ByteBuffer.wrap(committed, 0, first4)), blobChunks.get(0).crc32c());
+        assertEquals(ChunkStore.crc32c(ByteBuffer.wrap(committed, first4, committed.length - first4)), blobChunks.get(1).crc32c());
+        assertTrue(node.chunks().check(blobChunks.get(0), false).ok());
+
+        // a live upload with chunks appended, left open
+        HttpResponse<byte[]> started = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        assertEquals(202, started.statusCode());
+        String location = Api.header(started, "Location");
+        byte[] first = Api.random(300_000);
+        HttpResponse<byte[]> patched = api.send("PATCH", location, first, "Content-Type", "application/octet-stream");
+        assertEquals(202, patched.statusCode(), () -> new String(patched.body()));
+        location = Api.header(patched, "Location");
+
+        pastOrphanGrace();
+        JsonNode report = gc(false);
+        for (var c : blobChunks) {
+            assertFalse(orphans(report).contains(c.id()));
+            assertTrue(node.chunks().size(c.id()) >= 0, "committed chunk " + c.id() + " kept");
+        }
+        assertArrayEquals(committed, api.get("/v2/" + repo + "/blobs/" + d).body());
+
+        // GC passes keep running while the upload goes on in small PATCHes, then it completes
+        AtomicBoolean uploading = new AtomicBoolean(true);
+        AtomicReference<Throwable> gcFailure = new AtomicReference<>();
+        Thread passes = new Thread(() -> {
+            while (uploading.get()) {
+                try {
+                    gc(false);
+                } catch (Throwable t) {
+                    gcFailure.set(t);
+                    return;
+                }
+            }
+        });
+        passes.start();
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.write(first);
+        try {
+            for (int i = 0; i < 20; i++) {
+                byte[] part = Api.random(64 * 1024);
+                all.write(part);
+                HttpResponse<byte[]> p = api.send("PATCH", location, part, "Content-Type", "application/octet-stream");
+                assertEquals(202, p.statusCode(), () -> new String(p.body()));
+                location = Api.header(p, "Location");
+            }
+            pastOrphanGrace(); // every chunk of the session is past the grace now, with passes running
+        } finally {
+            uploading.set(false);
+            passes.join(60_000);
+        }
+        assertEquals(null, gcFailure.get());
+        byte[] whole = all.toByteArray();
+        String wd = Digest.sha256(whole).toString();
+        HttpResponse<byte[]> done = api.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + wd, null);
+        assertEquals(201, done.statusCode(), () -> new String(done.body()));
+        assertArrayEquals(whole, api.get("/v2/" + repo + "/blobs/" + wd).body(), "the upload's chunks all survived");
+        assertFalse(orphans(gc(false)).stream().anyMatch(id -> node.uploads().blob(Digest.parse(wd)).orElseThrow().chunks().stream()
+                .anyMatch(c -> c.id().equals(id))), "committed now: still not orphans");
+    }
+}
