@@ -88,8 +88,8 @@ public final class StorageNodeServer implements AutoCloseable {
         server.setExecutor(workers);
         server.createContext("/chunks", x -> recorded(x, this::chunks));
         server.createContext(Monitoring.HEALTHZ, x -> recorded(x, this::healthz));
-        server.createContext(Monitoring.READYZ, x -> recorded(x, this::readyz));
-        server.createContext(Monitoring.METRICS, x -> recorded(x, this::metrics));
+        server.createContext(Monitoring.READYZ, x -> recorded(x, this::monitor));
+        server.createContext(Monitoring.METRICS, x -> recorded(x, this::monitor));
         server.start();
     }
 
@@ -118,36 +118,30 @@ public final class StorageNodeServer implements AutoCloseable {
             h.handle(x);
         } finally {
             MDC.remove(HttpMetrics.REQUEST_ID_MDC);
-            String path = x.getRequestURI().getRawPath();
-            String route = path.startsWith("/chunks/") ? "chunk" : path.startsWith("/chunks") ? "chunk_list" : path.substring(1);
+            // the route is the context (a fixed set), never the client's path
+            String context = x.getHttpContext().getPath();
+            String route = !context.equals("/chunks") ? context.substring(1)
+                    : x.getRequestURI().getRawPath().startsWith("/chunks/") ? "chunk" : "chunk_list";
             http.record(route, x.getRequestMethod(), x.getResponseCode(), bytes[0], bytes[1]);
         }
     }
 
-    private void readyz(HttpExchange x) throws IOException {
+    /** GET /readyz (the checks, 200 or 503) and GET /metrics (the text format). */
+    private void monitor(HttpExchange x) throws IOException {
         try {
             drain(x);
             if (!x.getRequestMethod().equals("GET") && !x.getRequestMethod().equals("HEAD")) {
                 text(x, 405, "method not allowed");
                 return;
             }
-            Health.Readiness r = health.readiness();
-            x.getResponseHeaders().set("Content-Type", "application/json");
-            send(x, r.ready() ? 200 : 503, r.json().getBytes(StandardCharsets.UTF_8));
-        } finally {
-            x.close();
-        }
-    }
-
-    private void metrics(HttpExchange x) throws IOException {
-        try {
-            drain(x);
-            if (!x.getRequestMethod().equals("GET") && !x.getRequestMethod().equals("HEAD")) {
-                text(x, 405, "method not allowed");
-                return;
+            if (x.getRequestURI().getPath().equals(Monitoring.READYZ)) {
+                Health.Readiness r = health.readiness();
+                x.getResponseHeaders().set("Content-Type", "application/json");
+                send(x, r.ready() ? 200 : 503, r.json().getBytes(StandardCharsets.UTF_8));
+            } else {
+                x.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
+                send(x, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8));
             }
-            x.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
-            send(x, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8));
         } finally {
             x.close();
         }
