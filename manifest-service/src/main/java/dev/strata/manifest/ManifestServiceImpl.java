@@ -222,7 +222,14 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                 }
             }
             String chunkId = "m-" + digest.algorithm() + "-" + digest.encoded();
-            if (chunks.size(chunkId) != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
+            long stored;
+            try {
+                stored = chunks.size(chunkId);
+            } catch (RuntimeException e) {
+                // the store cannot say (e.g. a storage node is down): write it again, same name, same bytes
+                stored = -1;
+            }
+            if (stored != body.length) chunks.put(chunkId, ByteBuffer.wrap(body));
             locks.run(repository, () -> {
                 // children again, under the lock that retention's deletes take too
                 for (Digest c : m.manifests()) {
