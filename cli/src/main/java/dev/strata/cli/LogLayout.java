@@ -12,8 +12,9 @@ import java.util.Map;
  * <ul>
  *   <li>{@code text} (default): {@code 2026-11-29T17:00:00.000Z INFO  Gateway - message [requestId=...]}</li>
  *   <li>{@code json}: one JSON object per line with {@code time}, {@code level}, {@code logger},
- *       {@code thread}, {@code message}, every MDC entry (the request's {@code requestId}; on
- *       access lines also method, path, route, status, bytesIn, bytesOut, durationMs, client) and
+ *       {@code thread}, {@code message}, every MDC entry and key-value pair (the request's
+ *       {@code requestId}; on access lines also method, path, route, status, bytesIn, bytesOut,
+ *       durationMs and client, the numbers as JSON numbers) and
  *       {@code error} (the stack trace) when there is one.</li>
  * </ul>
  * Any other value stops the command at start with a message.
@@ -52,6 +53,9 @@ public final class LogLayout extends LayoutBase<ILoggingEvent> {
         String logger = e.getLoggerName();
         b.append(' ').append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ").append(e.getFormattedMessage());
         String id = e.getMDCPropertyMap().get("requestId");
+        if (id == null && e.getKeyValuePairs() != null) {
+            for (org.slf4j.event.KeyValuePair kv : e.getKeyValuePairs()) if (kv.key.equals("requestId")) id = String.valueOf(kv.value);
+        }
         if (id != null) b.append(" [requestId=").append(id).append(']');
         b.append('\n');
         IThrowableProxy t = e.getThrowableProxy();
@@ -74,6 +78,15 @@ public final class LogLayout extends LayoutBase<ILoggingEvent> {
         for (Map.Entry<String, String> m : e.getMDCPropertyMap().entrySet()) {
             b.append(',');
             field(b, m.getKey(), m.getValue());
+        }
+        if (e.getKeyValuePairs() != null) {
+            for (org.slf4j.event.KeyValuePair kv : e.getKeyValuePairs()) {
+                b.append(',');
+                quote(b, kv.key);
+                b.append(':');
+                if (kv.value instanceof Number n) b.append(n);
+                else quote(b, String.valueOf(kv.value));
+            }
         }
         IThrowableProxy t = e.getThrowableProxy();
         if (t != null) {

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,8 @@ class LogLayoutTest {
         LoggingEvent e = new LoggingEvent("x", ctx.getLogger("dev.strata.gateway.Gateway"), Level.WARN, message, t, null);
         e.setMDCPropertyMap(mdc);
         e.setTimeStamp(1_764_435_600_000L);
+        e.setKeyValuePairs(new java.util.ArrayList<>(List.of(new org.slf4j.event.KeyValuePair("durationMs", 12L),
+                new org.slf4j.event.KeyValuePair("path", "/v2/\"x\""))));
         return e;
     }
 
@@ -36,6 +39,9 @@ class LogLayoutTest {
         assertEquals("500", j.get("status").asText());
         assertEquals("2025-11-29T17:00:00Z", j.get("time").asText());
         assertTrue(j.get("error").asText().contains("IllegalStateException: boom"));
+        assertEquals(12, j.get("durationMs").asLong());
+        assertTrue(j.get("durationMs").isNumber());
+        assertEquals("/v2/\"x\"", j.get("path").asText());
     }
 
     @Test

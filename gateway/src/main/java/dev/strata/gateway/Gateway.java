@@ -216,20 +216,18 @@ public final class Gateway implements AutoCloseable {
         http.record(route, req.method().name(), status, in, out);
         if (!ACCESS.isInfoEnabled()) return;
         long ms = (System.nanoTime() - started) / 1_000_000;
-        MDC.put(HttpMetrics.REQUEST_ID_MDC, requestId);
-        MDC.put("method", req.method().name());
-        MDC.put("path", truncate(req.path()));
-        MDC.put("route", route);
-        MDC.put("status", Integer.toString(status));
-        MDC.put("bytesIn", Long.toString(in));
-        MDC.put("bytesOut", Long.toString(out));
-        MDC.put("durationMs", Long.toString(ms));
-        MDC.put("client", req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress());
-        try {
-            ACCESS.info("{} {} {} {} ms", req.method(), truncate(req.path()), status, ms);
-        } finally {
-            MDC.clear();
-        }
+        String path = truncate(req.path());
+        ACCESS.atInfo()
+                .addKeyValue(HttpMetrics.REQUEST_ID_MDC, requestId)
+                .addKeyValue("method", req.method().name())
+                .addKeyValue("path", path)
+                .addKeyValue("route", route)
+                .addKeyValue("status", status)
+                .addKeyValue("bytesIn", in)
+                .addKeyValue("bytesOut", out)
+                .addKeyValue("durationMs", ms)
+                .addKeyValue("client", req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress())
+                .log("{} {} {} {} ms", req.method(), path, status, ms);
     }
 
     /** GET /healthz, /readyz, /metrics (HEAD too). The checks and gauges may block: off the event loop. */
@@ -264,23 +262,31 @@ public final class Gateway implements AutoCloseable {
         else req.response().end(b);
     }
 
-    /** The route label of a path: a fixed vocabulary, so metrics have a bounded number of series. */
+    /**
+     * The route label of a path: a fixed vocabulary, so metrics have a bounded number of series.
+     * Plain string tests (no regular expressions): this runs on every request.
+     */
     static String routeOf(String path) {
-        if (Monitoring.isMonitoringPath(path)) return path.substring(1);
-        if (path.equals("/v2/") || path.equals("/v2")) return "base";
+        if (!path.startsWith("/v2/")) {
+            if (Monitoring.isMonitoringPath(path)) return path.substring(1);
+            if (path.equals("/v2")) return "base";
+            if (path.equals(AuthLayer.TOKEN_PATH)) return "token";
+            if (path.equals(GC_PATH)) return "gc";
+            if (path.startsWith(QUOTAS_PATH)) return "quotas";
+            if (path.startsWith("/strata/v1/repositories/")) return path.contains("/tags/") ? "tag_history" : "inspect";
+            return "unknown";
+        }
+        if (path.length() == 4) return "base";
         if (path.equals("/v2/_catalog")) return "catalog";
-        if (path.equals(AuthLayer.TOKEN_PATH)) return "token";
-        if (path.equals(GC_PATH)) return "gc";
-        if (path.startsWith(QUOTAS_PATH)) return "quotas";
-        if (TAG_HISTORY.matcher(path).matches()) return "tag_history";
-        if (InspectHandler.ROUTE.matcher(path).matches()) return "inspect";
-        if (!path.startsWith("/v2/")) return "unknown";
-        if (TAGS.matcher(path).matches()) return "tags";
-        if (UPLOADS.matcher(path).matches()) return "blob_uploads";
-        if (BLOBS.matcher(path).matches()) return "blobs";
-        if (MANIFESTS.matcher(path).matches()) return "manifests";
-        if (REFERRERS.matcher(path).matches()) return "referrers";
-        return "unknown";
+        if (path.endsWith("/tags/list")) return "tags";
+        if (path.contains("/blobs/uploads/")) return "blob_uploads";
+        // the repository name may itself contain these words: the last marker decides
+        int manifests = path.lastIndexOf("/manifests/");
+        int blobs = path.lastIndexOf("/blobs/");
+        int referrers = path.lastIndexOf("/referrers/");
+        int last = Math.max(manifests, Math.max(blobs, referrers));
+        if (last < 0) return "unknown";
+        return last == manifests ? "manifests" : last == blobs ? "blobs" : "referrers";
     }
 
     static boolean hasBody(HttpServerRequest req) {
