@@ -86,7 +86,7 @@ EOT
       podman system reset -f >/dev/null 2>&1 || true
     fi
     # the overlay graph root may still be mounted: unmount everything under DIR before deleting it
-    grep -o " $DIR/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $DIR/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$DIR"
     ;;
   *)
