@@ -147,6 +147,12 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        try {
+            LogLayout.json(System.getenv(LogLayout.FORMAT_ENV));
+        } catch (IllegalArgumentException e) {
+            System.err.println("strata: " + e.getMessage());
+            System.exit(2);
+        }
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             System.out.print(USAGE);
             return;

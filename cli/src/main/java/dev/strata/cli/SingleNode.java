@@ -2,6 +2,11 @@ package dev.strata.cli;
 
 import dev.strata.core.log.EventLog;
 import dev.strata.core.log.LogConfig;
+import dev.strata.core.metrics.Health;
+import dev.strata.core.metrics.JvmMetrics;
+import dev.strata.core.metrics.MeteredUploadService;
+import dev.strata.core.metrics.Metrics;
+import dev.strata.core.metrics.ProjectionMonitor;
 import dev.strata.gateway.Gateway;
 import dev.strata.gateway.GatewayConfig;
 import dev.strata.gc.GcConfig;
@@ -48,6 +53,8 @@ public final class SingleNode implements AutoCloseable {
     private Gateway gateway;
     private int port;
     private String bootstrapServers;
+    private final Metrics metrics = new Metrics();
+    private final Health health = new Health();
 
     private SingleNode() {}
 
@@ -86,12 +93,14 @@ public final class SingleNode implements AutoCloseable {
         uploads = new UploadServiceImpl(events, uploadsKv, chunks, clock, TIMEOUT);
         open.push(uploads);
         uploads.start();
+        MeteredUploadService meteredUploads = new MeteredUploadService(uploads, metrics);
         manifests = new ManifestServiceImpl(events, manifestsKv, chunks, uploads, clock, TIMEOUT, 4 << 20, 64L << 20,
                 VALIDATION_WINDOW);
         open.push(manifests);
         manifests.start();
         gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::exclusively,
-                p -> uploads.projection().await(p, TIMEOUT), uploads::expireIdle, uploads::liveChunkIds);
+                p -> uploads.projection().await(p, TIMEOUT), meteredUploads::expireIdle, uploads::liveChunkIds);
+        gc.monitoring(metrics);
         open.push(gc);
         gc.manifests(manifests::removeIf);
         manifests.deleteReferrers(gcConfig.deleteReferrers());
@@ -114,7 +123,12 @@ public final class SingleNode implements AutoCloseable {
         Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
-        gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
+        new ProjectionMonitor(metrics, health, clock)
+                .watch(uploads.projection(), manifests.projection(), gc.projection())
+                .observe(inspector.projection());
+        JvmMetrics.register(metrics);
+        gateway = new Gateway(gw, vertx, meteredUploads, manifests, chunks, authority);
+        gateway.monitoring(metrics, health);
         gateway.garbageCollector(gc);
         gateway.inspector(inspector);
         gateway.quotas(gc);
@@ -137,6 +151,9 @@ public final class SingleNode implements AutoCloseable {
     }
 
     public int port() { return port; }
+
+    /** The process's metrics registry ({@code GET /metrics} on the gateway). */
+    public Metrics metrics() { return metrics; }
 
     /** The embedded broker's address. */
     public String bootstrapServers() { return bootstrapServers; }

@@ -1,5 +1,9 @@
 package dev.strata.gateway;
 
+import dev.strata.core.metrics.Health;
+import dev.strata.core.metrics.HttpMetrics;
+import dev.strata.core.metrics.Metrics;
+import dev.strata.core.metrics.Monitoring;
 import dev.strata.core.oci.Names;
 import dev.strata.core.oci.OciError;
 import dev.strata.core.spi.ChunkStore;
@@ -23,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The OCI Distribution API (/v2/) over HTTP. Stateless apart from per-upload hash caches that any
@@ -31,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** One line per answered request (method, path, status, bytes, time, request id). */
+    private static final Logger ACCESS = LoggerFactory.getLogger("strata.access");
     private static final Pattern UPLOADS = Pattern.compile("/v2/(.+)/blobs/uploads/([^/]*)");
     private static final Pattern BLOBS = Pattern.compile("/v2/(.+)/blobs/([^/]+)");
     private static final Pattern MANIFESTS = Pattern.compile("/v2/(.+)/manifests/([^/]+)");
@@ -57,6 +64,9 @@ public final class Gateway implements AutoCloseable {
     private volatile dev.strata.core.spi.GarbageCollector gc;
     private volatile dev.strata.core.spi.ImageInspector inspector;
     private final InspectHandler inspect;
+    private volatile Metrics metrics = new Metrics();
+    private volatile Health health = new Health();
+    private volatile HttpMetrics http = new HttpMetrics(metrics, "gateway");
     private int port;
 
     public Gateway(GatewayConfig config, Vertx vertx, UploadService uploadService, ManifestService manifestService, ChunkStore chunks) {
@@ -141,6 +151,17 @@ public final class Gateway implements AutoCloseable {
         this.gc = gc;
     }
 
+    /**
+     * Serves {@code /metrics} from {@code metrics} and {@code /readyz} from {@code health} (by
+     * default a registry and checks of the gateway's own), and records the request metrics there.
+     * Call before {@link #start}.
+     */
+    public void monitoring(Metrics metrics, Health health) {
+        this.metrics = metrics;
+        this.health = health;
+        this.http = new HttpMetrics(metrics, "gateway");
+    }
+
     private static int freePort(String host) {
         try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName(host))) {
             return ss.getLocalPort();
@@ -150,26 +171,122 @@ public final class Gateway implements AutoCloseable {
     }
 
     void route(HttpServerRequest req) {
+        String requestId = HttpMetrics.requestId(req.getHeader(HttpMetrics.REQUEST_ID_HEADER));
+        String path = req.path();
+        String route = routeOf(path);
+        long started = System.nanoTime();
         Runnable headDone = headTimeout.requestStarted(req);
         Runnable[] release = {() -> { }};
-        req.response().endHandler(v -> {
+        boolean[] done = {false};
+        Runnable finished = () -> {
             headDone.run();
             release[0].run();
-        });
-        req.response().closeHandler(v -> {
-            headDone.run();
-            release[0].run();
-        });
+            if (done[0]) return;
+            done[0] = true;
+            finished(req, route, requestId, started);
+        };
+        req.response().endHandler(v -> finished.run());
+        req.response().closeHandler(v -> finished.run());
+        req.response().putHeader(HttpMetrics.REQUEST_ID_HEADER, requestId);
+        if (Monitoring.isMonitoringPath(path)) {
+            // probes and scrapes: never rate-limited, never behind auth
+            monitor(req, path);
+            return;
+        }
         req.response().putHeader(Http.API_VERSION, "registry/2.0");
         boolean body = hasBody(req);
         if (body) req.pause();
+        MDC.put(HttpMetrics.REQUEST_ID_MDC, requestId);
         try {
             guard.admit(req);
             if (body && req.path().contains("/blobs/uploads/")) release[0] = guard.startUpload(req);
             dispatch(req);
         } catch (Throwable t) {
             Http.fail(req, t);
+        } finally {
+            MDC.remove(HttpMetrics.REQUEST_ID_MDC);
         }
+    }
+
+    /** Counts the request and writes its access-log line (logger {@code strata.access}). */
+    private void finished(HttpServerRequest req, String route, String requestId, long started) {
+        int status = req.response().getStatusCode();
+        long in = req.bytesRead();
+        long out = req.response().bytesWritten();
+        http.record(route, req.method().name(), status, in, out);
+        if (!ACCESS.isInfoEnabled()) return;
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        String path = truncate(req.path());
+        ACCESS.atInfo()
+                .addKeyValue(HttpMetrics.REQUEST_ID_MDC, requestId)
+                .addKeyValue("method", req.method().name())
+                .addKeyValue("path", path)
+                .addKeyValue("route", route)
+                .addKeyValue("status", status)
+                .addKeyValue("bytesIn", in)
+                .addKeyValue("bytesOut", out)
+                .addKeyValue("durationMs", ms)
+                .addKeyValue("client", req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress())
+                .log("{} {} {} {} ms", req.method(), path, status, ms);
+    }
+
+    /** GET /healthz, /readyz, /metrics (HEAD too). The checks and gauges may block: off the event loop. */
+    private void monitor(HttpServerRequest req, String path) {
+        HttpMethod m = req.method();
+        if (m != HttpMethod.GET && m != HttpMethod.HEAD) {
+            req.response().setStatusCode(405).putHeader("Allow", "GET, HEAD").end();
+            return;
+        }
+        if (path.equals(Monitoring.HEALTHZ)) {
+            plain(req, 200, "application/json", "{\"status\":\"ok\"}");
+            return;
+        }
+        Metrics mx = metrics;
+        Health h = health;
+        services.blocking(() -> path.equals(Monitoring.METRICS) ? mx.scrape() : h.readiness()).onComplete(r -> {
+            if (r.failed()) {
+                plain(req, 503, "text/plain; charset=utf-8", "unavailable: " + r.cause().getMessage() + "\n");
+            } else if (r.result() instanceof Health.Readiness ready) {
+                plain(req, ready.ready() ? 200 : 503, "application/json", ready.json());
+            } else {
+                plain(req, 200, Metrics.CONTENT_TYPE, (String) r.result());
+            }
+        });
+    }
+
+    private static void plain(HttpServerRequest req, int status, String contentType, String body) {
+        Buffer b = Buffer.buffer(body);
+        req.response().setStatusCode(status).putHeader("Content-Type", contentType)
+                .putHeader("Content-Length", Integer.toString(b.length()));
+        if (req.method() == HttpMethod.HEAD) req.response().end();
+        else req.response().end(b);
+    }
+
+    /**
+     * The route label of a path: a fixed vocabulary, so metrics have a bounded number of series.
+     * Plain string tests (no regular expressions): this runs on every request.
+     */
+    static String routeOf(String path) {
+        if (!path.startsWith("/v2/")) {
+            if (Monitoring.isMonitoringPath(path)) return path.substring(1);
+            if (path.equals("/v2")) return "base";
+            if (path.equals(AuthLayer.TOKEN_PATH)) return "token";
+            if (path.equals(GC_PATH)) return "gc";
+            if (path.startsWith(QUOTAS_PATH)) return "quotas";
+            if (path.startsWith("/strata/v1/repositories/")) return path.contains("/tags/") ? "tag_history" : "inspect";
+            return "unknown";
+        }
+        if (path.length() == 4) return "base";
+        if (path.equals("/v2/_catalog")) return "catalog";
+        if (path.endsWith("/tags/list")) return "tags";
+        if (path.contains("/blobs/uploads/")) return "blob_uploads";
+        // the repository name may itself contain these words: the last marker decides
+        int manifests = path.lastIndexOf("/manifests/");
+        int blobs = path.lastIndexOf("/blobs/");
+        int referrers = path.lastIndexOf("/referrers/");
+        int last = Math.max(manifests, Math.max(blobs, referrers));
+        if (last < 0) return "unknown";
+        return last == manifests ? "manifests" : last == blobs ? "blobs" : "referrers";
     }
 
     static boolean hasBody(HttpServerRequest req) {

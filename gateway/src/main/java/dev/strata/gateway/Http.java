@@ -29,7 +29,16 @@ final class Http {
             resp.reset();
             return;
         }
-        if (e.error() == OciError.INTERNAL) LOG.error("{} {} failed", req.method(), req.path(), t);
+        if (e.error() == OciError.INTERNAL) {
+            // often called from an async callback: put the request's id back into the log context
+            String id = resp.headers().get(dev.strata.core.metrics.HttpMetrics.REQUEST_ID_HEADER);
+            if (id != null) org.slf4j.MDC.put(dev.strata.core.metrics.HttpMetrics.REQUEST_ID_MDC, id);
+            try {
+                LOG.error("{} {} failed", req.method(), req.path(), t);
+            } finally {
+                if (id != null) org.slf4j.MDC.remove(dev.strata.core.metrics.HttpMetrics.REQUEST_ID_MDC);
+            }
+        }
         byte[] body = Json.write(Map.of("errors", List.of(Map.of(
                 "code", e.error().code(),
                 "message", e.detail() == null ? e.error().message() : e.detail(),

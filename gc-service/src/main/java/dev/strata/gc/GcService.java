@@ -12,6 +12,7 @@ import dev.strata.core.events.Event.ManifestPushed;
 import dev.strata.core.log.EventLog;
 import dev.strata.core.log.Position;
 import dev.strata.core.log.Projection;
+import dev.strata.core.metrics.Metrics;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.GarbageCollector;
 import dev.strata.core.spi.Quotas;
@@ -136,6 +137,30 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Object passLock = new Object();
     private Thread online;
     private volatile boolean running = true;
+    private volatile Metrics.Counter passes;
+    private volatile Metrics.Counter collectedBlobs;
+    private volatile Metrics.Counter collectedBytes;
+    private volatile long lastPassMillis;
+
+    /**
+     * Registers the GC and storage metrics: {@code strata_gc_passes_total{outcome}},
+     * {@code strata_gc_collected_blobs_total}, {@code strata_gc_collected_bytes_total},
+     * {@code strata_gc_last_pass_timestamp_seconds}, and the storage usage the projection holds,
+     * {@code strata_storage_blobs} and {@code strata_storage_bytes}.
+     */
+    public GcService monitoring(Metrics metrics) {
+        passes = metrics.counter("strata_gc_passes_total", "Garbage-collection passes (online and on demand), by outcome: ok, failed, dry_run",
+                "outcome");
+        collectedBlobs = metrics.counter("strata_gc_collected_blobs_total", "Blobs deleted by garbage collection");
+        collectedBytes = metrics.counter("strata_gc_collected_bytes_total", "Bytes of blobs deleted by garbage collection");
+        metrics.gauge("strata_gc_last_pass_timestamp_seconds", "When the last garbage-collection pass finished (Unix time; 0: none yet)",
+                () -> lastPassMillis / 1000.0);
+        metrics.gauge("strata_storage_blobs", "Blobs stored (every repository; a blob shared by repositories counts once)",
+                () -> usage().blobs());
+        metrics.gauge("strata_storage_bytes", "Bytes of blobs stored (every repository; a blob shared by repositories counts once)",
+                () -> usage().bytes());
+        return this;
+    }
 
     /**
      * @param exclusively     runs a task while no manifest PUT, blob commit, link or mount is checking
@@ -160,6 +185,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.exclusively = exclusively;
         this.awaitBlobIndex = awaitBlobIndex;
         this.projection = new Projection("gc", log.config(), TOPICS, store, handler(config.namespaces()));
+        monitoring(new Metrics()); // a registry of its own until the process shares one
     }
 
     /**
@@ -680,6 +706,22 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      */
     @Override
     public List<Collected> collect(boolean dryRun) {
+        try {
+            List<Collected> out = pass(dryRun);
+            passes.inc(dryRun ? "dry_run" : "ok");
+            if (!dryRun) {
+                collectedBlobs.add(out.size());
+                collectedBytes.add(out.stream().mapToLong(Collected::size).sum());
+                lastPassMillis = clock.millis();
+            }
+            return out;
+        } catch (RuntimeException e) {
+            passes.inc("failed");
+            throw e;
+        }
+    }
+
+    private List<Collected> pass(boolean dryRun) {
         synchronized (passLock) {
             if (!dryRun) expireUploads.apply(config.uploadExpiry());
             projection.awaitLogEnd(timeout);

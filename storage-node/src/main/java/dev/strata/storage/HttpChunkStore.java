@@ -21,6 +21,13 @@ import java.util.function.Predicate;
  */
 public final class HttpChunkStore implements ChunkStore {
     private static final int LIST_PAGE = 1000;
+    /**
+     * Connecting to a storage node may take at most this long (or the request timeout, when
+     * shorter). A node whose address no longer answers (a stopped pod or container) then costs a
+     * few seconds per attempt before placement moves on to the next node, not the whole request
+     * timeout, which would push a manifest PUT past its validation window.
+     */
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     private final String baseUrl;
     private final HttpClient http;
     private final Duration timeout;
@@ -31,7 +38,8 @@ public final class HttpChunkStore implements ChunkStore {
         if (!"http".equals(u.getScheme()) || u.getHost() == null) throw new IllegalArgumentException("storage node URL must be http://HOST:PORT, got " + baseUrl);
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connect).build();
     }
 
     private HttpRequest.Builder request(String path) {

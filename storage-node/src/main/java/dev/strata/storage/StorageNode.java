@@ -1,5 +1,7 @@
 package dev.strata.storage;
 
+import dev.strata.core.metrics.Health;
+import dev.strata.core.metrics.Metrics;
 import dev.strata.core.spi.ChunkStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,11 +36,34 @@ public final class StorageNode implements AutoCloseable {
             store = new RocksChunkStore(c.data().resolve("chunks"));
         }
         store = dev.strata.core.spi.ChunkStores.decorate(store);
+        Metrics metrics = new Metrics();
+        dev.strata.core.metrics.JvmMetrics.register(metrics);
+        if (c.storage().equals("rocksdb")) {
+            Path dir = c.data().resolve("chunks");
+            metrics.gauge("strata_storage_node_disk_bytes", "Bytes of the node's RocksDB files on disk (chunks, write-ahead log, blob files)",
+                    () -> directoryBytes(dir));
+        }
         try {
-            return new StorageNode(store, new StorageNodeServer(store, nodeId, new InetSocketAddress(c.host(), c.port()), c.threads()));
+            return new StorageNode(store, new StorageNodeServer(store, nodeId, new InetSocketAddress(c.host(), c.port()), c.threads(),
+                    metrics, new Health()));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;
+        }
+    }
+
+    /** Sum of the sizes of the regular files under {@code dir} (files vanishing meanwhile count 0). */
+    static long directoryBytes(Path dir) {
+        try (var files = Files.walk(dir)) {
+            return files.mapToLong(f -> {
+                try {
+                    return Files.isRegularFile(f) ? Files.size(f) : 0;
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
         }
     }
 

@@ -20,6 +20,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import dev.strata.core.metrics.Health;
+import dev.strata.core.metrics.HttpMetrics;
+import dev.strata.core.metrics.Metrics;
+import dev.strata.core.metrics.Monitoring;
 
 /**
  * The storage node's HTTP chunk API over any {@link ChunkStore}. Every response carries the node's
@@ -31,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * HEAD   /chunks/{id}             Content-Length = the chunk's size     200; 404
  * DELETE /chunks/{id}                                                   204; 404 when absent
  * GET    /chunks?after=ID&amp;limit=N  ids in ascending order, one a line   200 (text/plain)
- * GET    /healthz                 {"status":"ok","nodeId":"..."}        200
+ * GET    /healthz                 {"status":"ok","nodeId":"..."}        200 (liveness)
+ * GET    /readyz                  {"status":"ready",...}                 200; 503 when a check fails (the store answers a stat)
+ * GET    /metrics                 Prometheus text format                 200
  * </pre>
  *
  * Errors have a one-line text body. Requests run on a bounded pool of worker threads, because
@@ -48,9 +55,21 @@ public final class StorageNodeServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService workers;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Metrics metrics;
+    private final Health health;
+    private final HttpMetrics http;
 
-    /** Binds {@code addr} (port 0 picks a free one) and starts serving. */
+    /** Binds {@code addr} (port 0 picks a free one) and starts serving, with metrics and checks of its own. */
     public StorageNodeServer(ChunkStore store, String nodeId, InetSocketAddress addr, int threads) throws IOException {
+        this(store, nodeId, addr, threads, new Metrics(), new Health());
+    }
+
+    /**
+     * Binds {@code addr} and starts serving; {@code /metrics} renders {@code metrics} and
+     * {@code /readyz} runs {@code health} plus a check that the store answers a stat.
+     */
+    public StorageNodeServer(ChunkStore store, String nodeId, InetSocketAddress addr, int threads, Metrics metrics, Health health)
+            throws IOException {
         if (nodeId == null || !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("node id must match " + ChunkStore.ID + ", got " + nodeId);
         this.store = store;
         this.nodeId = nodeId;
@@ -60,14 +79,72 @@ public final class StorageNodeServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.metrics = metrics;
+        this.health = health.check("store", () -> {
+            store.size(READINESS_PROBE_ID); // a stat of an id nobody writes: answers -1 when the store works
+            return null;
+        });
+        this.http = new HttpMetrics(metrics, "storage-node");
         server.setExecutor(workers);
-        server.createContext("/chunks", this::chunks);
-        server.createContext("/healthz", this::healthz);
+        server.createContext("/chunks", x -> recorded(x, this::chunks));
+        server.createContext(Monitoring.HEALTHZ, x -> recorded(x, this::healthz));
+        server.createContext(Monitoring.READYZ, x -> recorded(x, this::monitor));
+        server.createContext(Monitoring.METRICS, x -> recorded(x, this::monitor));
         server.start();
     }
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** A chunk id no client writes; its stat is the readiness probe of the store. */
+    static final String READINESS_PROBE_ID = "strata-readiness-probe";
+    /** Body bytes in and out of the request this worker thread handles (exchange attributes are per context, not per request). */
+    private static final ThreadLocal<long[]> BYTES = ThreadLocal.withInitial(() -> new long[2]);
+
+    private interface Handler {
+        void handle(HttpExchange x) throws IOException;
+    }
+
+    /** Runs a handler with the request id set, then counts the request by route and status. */
+    private void recorded(HttpExchange x, Handler h) throws IOException {
+        String requestId = HttpMetrics.requestId(x.getRequestHeaders().getFirst(HttpMetrics.REQUEST_ID_HEADER));
+        x.getResponseHeaders().set(HttpMetrics.REQUEST_ID_HEADER, requestId);
+        MDC.put(HttpMetrics.REQUEST_ID_MDC, requestId);
+        long[] bytes = BYTES.get();
+        bytes[0] = 0;
+        bytes[1] = 0;
+        try {
+            h.handle(x);
+        } finally {
+            MDC.remove(HttpMetrics.REQUEST_ID_MDC);
+            // the route is the context (a fixed set), never the client's path
+            String context = x.getHttpContext().getPath();
+            String route = !context.equals("/chunks") ? context.substring(1)
+                    : x.getRequestURI().getRawPath().startsWith("/chunks/") ? "chunk" : "chunk_list";
+            http.record(route, x.getRequestMethod(), x.getResponseCode(), bytes[0], bytes[1]);
+        }
+    }
+
+    /** GET /readyz (the checks, 200 or 503) and GET /metrics (the text format). */
+    private void monitor(HttpExchange x) throws IOException {
+        try {
+            drain(x);
+            if (!x.getRequestMethod().equals("GET") && !x.getRequestMethod().equals("HEAD")) {
+                text(x, 405, "method not allowed");
+                return;
+            }
+            if (x.getRequestURI().getPath().equals(Monitoring.READYZ)) {
+                Health.Readiness r = health.readiness();
+                x.getResponseHeaders().set("Content-Type", "application/json");
+                send(x, r.ready() ? 200 : 503, r.json().getBytes(StandardCharsets.UTF_8));
+            } else {
+                x.getResponseHeaders().set("Content-Type", Metrics.CONTENT_TYPE);
+                send(x, 200, metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            }
+        } finally {
+            x.close();
+        }
     }
 
     public String nodeId() {
@@ -166,6 +243,7 @@ public final class StorageNodeServer implements AutoCloseable {
             return;
         }
         store.put(id, ByteBuffer.wrap(body));
+        BYTES.get()[0] = body.length;
         send(x, 201, null);
     }
 
@@ -273,6 +351,7 @@ public final class StorageNodeServer implements AutoCloseable {
             return;
         }
         x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        BYTES.get()[1] = body.length;
         try (OutputStream out = x.getResponseBody()) {
             out.write(body);
         }

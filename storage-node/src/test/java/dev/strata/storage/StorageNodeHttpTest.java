@@ -127,6 +127,41 @@ class StorageNodeHttpTest extends ChunkStoreConformance {
     }
 
     @Test
+    void readinessAndMetricsCountChunkTraffic() throws Exception {
+        HttpResponse<byte[]> ready = http(req("/readyz").GET());
+        assertEquals(200, ready.statusCode());
+        assertTrue(new String(ready.body(), StandardCharsets.UTF_8).contains("\"store\":\"ok\""));
+        String before = new String(http(req("/metrics").GET()).body(), StandardCharsets.UTF_8);
+        byte[] data = random(70_000, 7);
+        assertEquals(201, http(req("/chunks/m1").header("X-Request-Id", "req-42").PUT(HttpRequest.BodyPublishers.ofByteArray(data)))
+                .statusCode());
+        HttpResponse<byte[]> got = http(req("/chunks/m1").header("X-Request-Id", "req-43").GET());
+        assertEquals("req-43", got.headers().firstValue("X-Request-Id").orElse(""));
+        assertEquals(404, http(req("/chunks/absent").GET()).statusCode());
+        HttpResponse<byte[]> m = http(req("/metrics").GET());
+        assertEquals(200, m.statusCode());
+        assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+        String after = new String(m.body(), StandardCharsets.UTF_8);
+        String put = "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"PUT\",status=\"201\"}";
+        String miss = "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"GET\",status=\"404\"}";
+        String in = "strata_http_received_bytes_total{server=\"storage-node\",route=\"chunk\"}";
+        String out = "strata_http_sent_bytes_total{server=\"storage-node\",route=\"chunk\"}";
+        assertEquals(sample(before, put) + 1, sample(after, put));
+        assertEquals(sample(before, miss) + 1, sample(after, miss));
+        assertEquals(sample(before, in) + data.length, sample(after, in));
+        assertTrue(sample(after, out) - sample(before, out) >= data.length, after);
+        assertEquals(405, http(req("/metrics").POST(HttpRequest.BodyPublishers.noBody())).statusCode());
+    }
+
+    /** The value of one series in a Prometheus text scrape, 0 when absent. */
+    static double sample(String scrape, String series) {
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1));
+        }
+        return 0;
+    }
+
+    @Test
     void healthAndNodeId() throws Exception {
         assertEquals("node-a", remote().client.nodeId());
         HttpResponse<byte[]> h = http(req("/healthz").GET());

@@ -197,6 +197,22 @@ public final class Projection implements AutoCloseable {
 
     public boolean healthy() { return failure == null && running; }
 
+    /** Why the projection stopped (null while it runs or after a clean close). */
+    public Throwable failure() { return failure; }
+
+    /**
+     * Records in the log not yet applied, per partition: the consumer lag. Asks the broker for the
+     * end offsets (bounded by {@code timeout}); UNAVAILABLE when it does not answer.
+     */
+    public Map<TopicPartition, Long> lag(Duration timeout) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        for (var e : endOffsets(timeout).entrySet()) {
+            Long a = applied.get(e.getKey());
+            out.put(e.getKey(), Math.max(0, e.getValue() - (a == null ? 0 : a)));
+        }
+        return out;
+    }
+
     private long storedOffset(TopicPartition tp) {
         byte[] v = store.get(offsetKey(tp));
         return v == null ? 0L : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
