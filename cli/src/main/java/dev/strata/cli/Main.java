@@ -48,7 +48,8 @@ public final class Main {
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
               inspect look inside an image: layer history, merged filesystem, files, diffs (see strata inspect --help)
-            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
+            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + ServiceCommand.USAGE.replace("usage: ", "       ")
+            + KafkaCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
             + AdminCommands.USAGE;
 
     private static final java.util.Set<String> SERVE_OPTIONS;
@@ -161,6 +162,14 @@ public final class Main {
         }
         if (args[0].equals("fsck")) {
             System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (ServiceCommand.NAMES.contains(args[0])) {
+            ServiceCommand.run(args[0], java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args[0].equals("kafka")) {
+            KafkaCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
         }
         if (args[0].equals("storage-node")) {
             StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));

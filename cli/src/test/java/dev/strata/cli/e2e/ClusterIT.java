@@ -1,0 +1,235 @@
+package dev.strata.cli.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The multi-process cluster of {@code deploy/local/cluster.sh} (Kafka in its own JVM, 3 storage
+ * nodes, 2 upload-services, 2 manifest-services, a gc-service, 2 gateways, HAProxy round-robin),
+ * built by {@code package} (failsafe) and driven by real clients and raw HTTP.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterIT {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static Path dir;
+    static int port;
+    static Map<String, String> env = new HashMap<>();
+    static RegistryClient lb;
+    static RegistryClient gatewayA;
+    static RegistryClient gatewayB;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String cluster(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("deploy/local/cluster.sh").toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--dir", dir.toString()));
+        Path out = Files.createTempFile(dir.getParent(), "cluster-", ".out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        if (!p.waitFor(6, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("cluster.sh " + String.join(" ", args) + " did not finish:\n" + Files.readString(out));
+        }
+        String text = Files.readString(out);
+        assertEquals(0, p.exitValue(), () -> "cluster.sh " + String.join(" ", args) + ":\n" + text + logs());
+        return text;
+    }
+
+    static String logs() {
+        StringBuilder b = new StringBuilder();
+        try (var files = Files.list(dir.resolve("logs"))) {
+            for (Path f : files.sorted().toList()) b.append("\n==== ").append(f.getFileName()).append("\n").append(E2E.tail(f, 3000));
+        } catch (IOException e) {
+            b.append(e);
+        }
+        return b.toString();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory(Files.createDirectories(E2E.targetDir().resolve("e2e")), "cluster-").resolve("c");
+        port = freePort();
+        String out = cluster("start", "--port", Integer.toString(port));
+        assertTrue(out.contains("strata cluster ready"), out);
+        for (String line : Files.readAllLines(dir.resolve("cluster.env"))) {
+            int eq = line.indexOf('=');
+            if (eq > 0) env.put(line.substring(0, eq), line.substring(eq + 1).replace("\"", ""));
+        }
+        lb = new RegistryClient("http://127.0.0.1:" + port);
+        String[] gws = env.get("GATEWAY_PORTS").split(" ");
+        gatewayA = new RegistryClient("http://127.0.0.1:" + gws[0]);
+        gatewayB = new RegistryClient("http://127.0.0.1:" + gws[1]);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (dir != null) cluster("stop");
+    }
+
+    @Test
+    @Order(1)
+    void skopeoPushesAndPullsThroughHaproxyByteIdentical() throws Exception {
+        Tools.require("skopeo", "umoci");
+        Tools tools = Tools.get();
+        Path work = E2E.freshDir("cluster-skopeo");
+        OciLayout layout = OciLayout.init(tools, work.resolve("layout")).newImage(tools, "v1", "linux", "amd64");
+        long[] sizes = {9L * 1024 * 1024 + 5, 1, 300 * 1024};
+        for (int k = 0; k < sizes.length; k++) layout.addLayer(tools, "v1", Map.of("data/f" + k + ".bin", sizes[k]));
+        layout.gc(tools);
+        String digest = layout.digestOf("v1");
+        String ref = "docker://127.0.0.1:" + port + "/cluster/skopeo-" + E2E.token() + ":v1";
+        tools.skopeo("copy", "--dest-tls-verify=false", layout.ref("v1"), ref);
+        OciLayout back = new OciLayout(work.resolve("pulled"));
+        tools.skopeo("copy", "--src-tls-verify=false", ref, back.ref("v1"));
+        assertEquals(digest, back.digestOf("v1"), "manifest digest after the round trip through two gateways");
+        back.assertBlobsIntact(OciLayout.blobsOf(layout.manifest("v1")));
+        for (String d : OciLayout.blobsOf(layout.manifest("v1")).keySet()) {
+            assertEquals(E2E.digest(layout.blob(d)), E2E.digest(back.blob(d)), "bytes of blob " + d);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void manifestPutOnOneGatewayIsReadOnTheOtherAThousandTimes() {
+        String repo = "cluster/raw-" + E2E.token();
+        byte[] config = E2E.randomBytes(200);
+        byte[] layer = E2E.randomBytes(5000);
+        gatewayA.pushImage(repo, "base", config, layer);
+        int misses = 0;
+        List<String> missed = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                    + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + E2E.digest(config) + "\",\"size\":" + config.length
+                    + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + E2E.digest(layer)
+                    + "\",\"size\":" + layer.length + "}],\"annotations\":{\"n\":\"" + i + "\"}}";
+            byte[] body = manifest.getBytes(StandardCharsets.UTF_8);
+            RegistryClient put = i % 2 == 0 ? gatewayA : gatewayB;
+            RegistryClient get = i % 2 == 0 ? gatewayB : gatewayA;
+            HttpResponse<byte[]> r = put.send(HttpRequest.newBuilder(put.uri("/v2/" + repo + "/manifests/t"))
+                    .header("Content-Type", RegistryClient.OCI_MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+            assertEquals(201, r.statusCode(), () -> "PUT: " + new String(r.body(), StandardCharsets.UTF_8));
+            HttpResponse<byte[]> g = get.getManifest(repo, "t");
+            if (g.statusCode() != 200 || !E2E.digest(body).equals(E2E.digest(g.body()))) {
+                misses++;
+                if (missed.size() < 5) missed.add(i + ": " + g.statusCode());
+            }
+        }
+        assertEquals(0, misses, "reads on the other gateway that missed the write just acknowledged: " + missed);
+    }
+
+    @Test
+    @Order(3)
+    void twoConcurrentPatchesToOneUploadOnDifferentGatewaysOneWinsOne416() throws Exception {
+        String repo = "cluster/race-" + E2E.token();
+        for (int round = 0; round < 5; round++) {
+            HttpResponse<byte[]> post = gatewayA.send(HttpRequest.newBuilder(gatewayA.uri("/v2/" + repo + "/blobs/uploads/"))
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+            assertEquals(202, post.statusCode());
+            String url = ResumeUploadE2ETest.location(post, gatewayA);
+            byte[] a = E2E.randomBytes(100_000);
+            byte[] b = E2E.randomBytes(100_000);
+            CompletableFuture<HttpResponse<byte[]>> fa = CompletableFuture.supplyAsync(() -> ResumeUploadE2ETest.patch(gatewayA, url, a, 0, a.length));
+            CompletableFuture<HttpResponse<byte[]>> fb = CompletableFuture.supplyAsync(() ->
+                    ResumeUploadE2ETest.patch(gatewayB, ResumeUploadE2ETest.rebase(url, gatewayB.baseUrl()), b, 0, b.length));
+            List<Integer> codes = new ArrayList<>(List.of(fa.get(2, TimeUnit.MINUTES).statusCode(), fb.get(2, TimeUnit.MINUTES).statusCode()));
+            codes.sort(null);
+            assertEquals(List.of(202, 416), codes, "round " + round + ": one PATCH wins, the other gets 416");
+            // the session holds exactly the winner's bytes
+            byte[] winner = fa.get().statusCode() == 202 ? a : b;
+            HttpResponse<byte[]> put = gatewayB.send(HttpRequest.newBuilder(URI.create(ResumeUploadE2ETest.withDigest(
+                    ResumeUploadE2ETest.rebase(url, gatewayB.baseUrl()), E2E.digest(winner)))).PUT(HttpRequest.BodyPublishers.noBody()));
+            assertEquals(201, put.statusCode(), () -> "PUT winner's digest: " + new String(put.body(), StandardCharsets.UTF_8));
+            lb.assertBlobBytes(repo, winner);
+        }
+    }
+
+    @Test
+    @Order(4)
+    void killNineAGatewayMidUploadAndResumeOnTheOther() throws Exception {
+        String repo = "cluster/resume-" + E2E.token();
+        byte[] data = E2E.randomBytes(12 * 1024 * 1024 + 333);
+        HttpResponse<byte[]> post = gatewayA.send(HttpRequest.newBuilder(gatewayA.uri("/v2/" + repo + "/blobs/uploads/"))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertEquals(202, post.statusCode());
+        String url = ResumeUploadE2ETest.location(post, gatewayA);
+        int cut = 5 * 1024 * 1024 + 7;
+        HttpResponse<byte[]> first = ResumeUploadE2ETest.patch(gatewayA, url, data, 0, cut);
+        assertEquals(202, first.statusCode(), () -> new String(first.body(), StandardCharsets.UTF_8));
+        // the rest is on its way to gateway A when it dies
+        CompletableFuture<Integer> inFlight = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ResumeUploadE2ETest.patch(gatewayA, url, data, cut, data.length).statusCode();
+            } catch (RuntimeException e) {
+                return -1;
+            }
+        });
+        Thread.sleep(50);
+        cluster("kill", "gateway-1");
+        inFlight.get(2, TimeUnit.MINUTES);
+        String onB = ResumeUploadE2ETest.rebase(url, gatewayB.baseUrl());
+        HttpResponse<byte[]> status = gatewayB.get(onB);
+        assertEquals(204, status.statusCode(), () -> "upload status on the other gateway: " + new String(status.body(), StandardCharsets.UTF_8));
+        String range = status.headers().firstValue("Range").orElseThrow();
+        long have = Long.parseLong(range.substring(range.indexOf('-') + 1)) + 1;
+        assertTrue(have == cut || have == data.length, "offset is a chunk boundary the client sent: " + range);
+        HttpResponse<byte[]> put;
+        if (have < data.length) {
+            HttpResponse<byte[]> rest = ResumeUploadE2ETest.patch(gatewayB, onB, data, (int) have, data.length);
+            assertEquals(202, rest.statusCode(), () -> new String(rest.body(), StandardCharsets.UTF_8));
+        }
+        put = gatewayB.send(HttpRequest.newBuilder(URI.create(ResumeUploadE2ETest.withDigest(onB, E2E.digest(data))))
+                .PUT(HttpRequest.BodyPublishers.noBody()));
+        HttpResponse<byte[]> done = put;
+        assertEquals(201, done.statusCode(), () -> "complete on the other gateway: " + new String(done.body(), StandardCharsets.UTF_8));
+        lb.assertBlobBytes(repo, data);
+        cluster("restart", "gateway-1");
+        assertEquals(200, gatewayA.get("/v2/").statusCode(), "gateway-1 serves again after restart");
+    }
+
+    @Test
+    @Order(5)
+    void aDependencyDownGives503WithTheSpecErrorBodyNotAHang() throws Exception {
+        cluster("kill", "manifest-service-1");
+        cluster("kill", "manifest-service-2");
+        try {
+            long t0 = System.nanoTime();
+            HttpResponse<byte[]> r = lb.getManifest("cluster/any", "latest");
+            assertEquals(503, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
+            assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("\"code\":\"UNAVAILABLE\""), "spec error body");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(120), "bounded by the client deadline");
+        } finally {
+            cluster("restart", "manifest-service-1");
+            cluster("restart", "manifest-service-2");
+        }
+        byte[] config = E2E.randomBytes(100);
+        lb.pushImage("cluster/after-" + E2E.token(), "v1", config, E2E.randomBytes(1000));
+    }
+}
