@@ -232,4 +232,132 @@ class ClusterIT {
         byte[] config = E2E.randomBytes(100);
         lb.pushImage("cluster/after-" + E2E.token(), "v1", config, E2E.randomBytes(1000));
     }
+
+    /** One acknowledged push: what must pull back byte-identical. */
+    record Pushed(String repo, String tag, byte[] manifest, byte[] config, byte[] layer) {}
+
+    @Test
+    @Order(6)
+    void faultLoopKillsEachServiceTypeAndRestartsKafkaWithoutLosingAnAcknowledgedPush() throws Exception {
+        List<Pushed> acknowledged = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger ops = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger hangs = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger wrongPulls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Map<String, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        // a client whose every request is bounded: a request that takes longer is a hang
+        RegistryClient c = new RegistryClient("http://127.0.0.1:" + port);
+        Duration bound = Duration.ofSeconds(90);
+        Runnable worker = () -> {
+            java.util.Random rnd = new java.util.Random();
+            while (running.get()) {
+                int n = ops.incrementAndGet();
+                try {
+                    if (acknowledged.isEmpty() || rnd.nextInt(3) != 0) {
+                        String repo = "fault/r" + rnd.nextInt(4);
+                        String tag = "t" + n;
+                        byte[] config = E2E.randomBytes(150);
+                        byte[] layer = E2E.randomBytes(20_000 + rnd.nextInt(200_000));
+                        byte[] manifest = push(c, bound, repo, tag, config, layer);
+                        if (manifest == null) failed.incrementAndGet();
+                        else acknowledged.add(new Pushed(repo, tag, manifest, config, layer));
+                    } else {
+                        Pushed p = acknowledged.get(rnd.nextInt(acknowledged.size()));
+                        HttpResponse<byte[]> r = c.http.send(HttpRequest.newBuilder(c.uri("/v2/" + p.repo() + "/manifests/" + p.tag()))
+                                .header("Accept", RegistryClient.ACCEPT_ALL).timeout(bound).build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != 200) {
+                            failed.incrementAndGet();
+                            failures.merge("pull " + r.statusCode(), 1, Integer::sum);
+                        } else if (!java.util.Arrays.equals(p.manifest(), r.body())) {
+                            wrongPulls.incrementAndGet();
+                        }
+                    }
+                } catch (java.net.http.HttpTimeoutException e) {
+                    hangs.incrementAndGet();
+                } catch (IOException e) {
+                    failed.incrementAndGet(); // the connection broke: an error, not a hang
+                    failures.merge("io " + e.getClass().getSimpleName(), 1, Integer::sum);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        };
+        Thread[] workers = {new Thread(worker, "fault-loop-1"), new Thread(worker, "fault-loop-2")};
+        for (Thread t : workers) t.start();
+        List<String> victims = List.of("gateway-2", "upload-service-2", "manifest-service-1", "storage-2", "gc-service");
+        int kills = 0;
+        try {
+            for (String v : victims) {
+                Thread.sleep(3000);
+                cluster("kill", v);
+                kills++;
+                Thread.sleep(2000);
+                cluster("restart", v);
+            }
+            Thread.sleep(2000);
+            cluster("restart", "kafka");
+            Thread.sleep(5000);
+        } finally {
+            running.set(false);
+            for (Thread t : workers) t.join(TimeUnit.MINUTES.toMillis(4));
+        }
+        // afterwards: every acknowledged push pulls back byte-identical, with no manual repair
+        int lost = 0;
+        List<String> lostWhat = new ArrayList<>();
+        for (Pushed p : acknowledged) {
+            HttpResponse<byte[]> m = awaitOk(c, "/v2/" + p.repo() + "/manifests/" + p.tag());
+            HttpResponse<byte[]> l = awaitOk(c, "/v2/" + p.repo() + "/blobs/" + E2E.digest(p.layer()));
+            HttpResponse<byte[]> cf = awaitOk(c, "/v2/" + p.repo() + "/blobs/" + E2E.digest(p.config()));
+            if (!java.util.Arrays.equals(p.manifest(), m.body()) || !java.util.Arrays.equals(p.layer(), l.body())
+                    || !java.util.Arrays.equals(p.config(), cf.body())) {
+                lost++;
+                if (lostWhat.size() < 5) lostWhat.add(p.repo() + ":" + p.tag() + " " + m.statusCode() + "/" + l.statusCode() + "/" + cf.statusCode());
+            }
+        }
+        String figures = "fault loop: operations=" + ops.get() + " acknowledgedPushes=" + acknowledged.size() + " kills=" + kills
+                + " kafkaRestarts=1 failedRequests=" + failed.get() + " hangs=" + hangs.get() + " wrongPulls=" + wrongPulls.get()
+                + " lostWrites=" + lost + " failures=" + failures;
+        System.out.println(figures);
+        Files.writeString(E2E.targetDir().resolve("cluster-fault-loop.txt"), figures + "\n");
+        assertEquals(0, hangs.get(), "requests that hung instead of failing: " + figures);
+        assertEquals(0, wrongPulls.get(), "pulls that returned other bytes: " + figures);
+        assertEquals(0, lost, () -> "acknowledged pushes lost: " + lostWhat + " " + figures + logs());
+        assertTrue(acknowledged.size() >= 10, "the loop made progress: " + figures);
+    }
+
+    /** Pushes config, layer and a manifest under the tag; the manifest bytes when acknowledged, else null. */
+    private static byte[] push(RegistryClient c, Duration bound, String repo, String tag, byte[] config, byte[] layer)
+            throws IOException, InterruptedException {
+        for (byte[] blob : List.of(config, layer)) {
+            HttpResponse<byte[]> r = c.http.send(HttpRequest.newBuilder(c.uri("/v2/" + repo + "/blobs/uploads/?digest=" + E2E.digest(blob)))
+                    .timeout(bound).header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(blob)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() != 201) return null;
+        }
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + E2E.digest(config) + "\",\"size\":" + config.length
+                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + E2E.digest(layer)
+                + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<byte[]> put = c.http.send(HttpRequest.newBuilder(c.uri("/v2/" + repo + "/manifests/" + tag)).timeout(bound)
+                .header("Content-Type", RegistryClient.OCI_MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        return put.statusCode() == 201 ? manifest : null;
+    }
+
+    /** GET until 200 (the cluster may still be settling after the last restart), at most two minutes. */
+    private static HttpResponse<byte[]> awaitOk(RegistryClient c, String path) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        HttpResponse<byte[]> r = null;
+        while (System.nanoTime() < end) {
+            try {
+                r = c.get(path, "Accept", RegistryClient.ACCEPT_ALL);
+                if (r.statusCode() == 200 || r.statusCode() == 404) return r;
+            } catch (IllegalStateException e) {
+                // connection trouble while settling
+            }
+            Thread.sleep(500);
+        }
+        return r;
+    }
 }
