@@ -117,6 +117,104 @@ class ClusterIT {
     }
 
     @Test
+    @Order(1)
+    void podmanPushesAndPullsBackThroughHaproxy() throws Exception {
+        Tools.require("podman", "umoci", "runc");
+        Tools tools = Tools.get();
+        Path work = E2E.freshDir("cluster-podman");
+        OciLayout layout = OciLayout.init(tools, work.resolve("layout")).newImage(tools, "p1", "linux", "amd64");
+        Map<String, String> files = layout.addLayer(tools, "p1", Map.of("data/big.bin", 6L * 1024 * 1024 + 3, "data/tiny.bin", 7L));
+        layout.gc(tools);
+        String imageId = PodmanE2ETest.lastLine(tools.podman("pull", layout.ref("p1")).stdout);
+        String remote = "127.0.0.1:" + port + "/cluster/podman-" + E2E.token() + ":p1";
+        Path digestFile = work.resolve("push.digest");
+        try {
+            tools.podman("push", "--tls-verify=false", "--digestfile", digestFile.toString(), imageId, "docker://" + remote);
+            String pushed = Files.readString(digestFile).trim();
+            tools.podman("rmi", "--force", imageId);
+            assertEquals(imageId, PodmanE2ETest.lastLine(tools.podman("pull", "--tls-verify=false", remote).stdout), "image ID after pull");
+            Object inspect = Json.arr(Json.parse(tools.podman("image", "inspect", remote).stdout)).get(0);
+            assertEquals(pushed, Json.str(inspect, "Digest"), "manifest digest after pull");
+            OciLayout saved = new OciLayout(work.resolve("saved"));
+            tools.podman("save", "--format", "oci-dir", "-o", saved.dir.toString(), remote);
+            Map<String, String> found = new java.util.LinkedHashMap<>();
+            for (String layer : OciLayout.layerDigests(saved.json(Json.str(saved.index(), "manifests", 0, "digest")))) {
+                try (var in = Files.newInputStream(saved.blob(layer))) {
+                    found.putAll(E2E.tarFileDigests(in));
+                }
+            }
+            for (Map.Entry<String, String> f : files.entrySet()) assertEquals(f.getValue(), found.get(f.getKey()), "bytes of " + f.getKey());
+        } finally {
+            tools.resetContainerStorage();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void buildahCommitsAndPushesThroughHaproxyAndSkopeoPullsItBack() throws Exception {
+        Tools.require("buildah", "skopeo");
+        Tools tools = Tools.get();
+        Path work = E2E.freshDir("cluster-buildah");
+        String token = E2E.token();
+        Path payload = E2E.randomFile(work.resolve("rnd.bin"), 5L * 1024 * 1024 + 11);
+        String local = "localhost/cluster-buildah-" + token + ":b1";
+        String remote = "docker://127.0.0.1:" + port + "/cluster/buildah-" + token + ":b1";
+        try {
+            String ctr = PodmanE2ETest.lastLine(tools.buildah("from", "--name", "cl-" + token, "scratch").stdout);
+            tools.buildah("copy", ctr, payload.toString(), "/payload/rnd.bin");
+            tools.buildah("config", "--os", "linux", "--arch", "amd64", ctr);
+            tools.buildah("commit", "--format", "oci", ctr, local);
+            tools.buildah("rm", ctr);
+            Path digestFile = work.resolve("push.digest");
+            tools.buildah("push", "--tls-verify=false", "--digestfile", digestFile.toString(), local, remote);
+            String pushed = Files.readString(digestFile).trim();
+            OciLayout back = new OciLayout(work.resolve("back"));
+            tools.skopeo("copy", "--src-tls-verify=false", remote, back.ref("b1"));
+            assertEquals(pushed, back.digestOf("b1"), "manifest digest pulled back");
+            Map<String, String> found = new java.util.LinkedHashMap<>();
+            for (String layer : OciLayout.layerDigests(back.manifest("b1"))) {
+                try (var in = Files.newInputStream(back.blob(layer))) {
+                    found.putAll(E2E.tarFileDigests(in));
+                }
+            }
+            assertEquals(E2E.digest(payload), found.get("payload/rnd.bin"), "payload bytes in the pulled layer");
+        } finally {
+            tools.resetContainerStorage();
+        }
+    }
+
+    @Test
+    @Order(2)
+    void concurrentPushesOfOneTagOnBothGatewaysResolveToOneWinnerInLogOrder() throws Exception {
+        String repo = "cluster/tag-race-" + E2E.token();
+        byte[] config = E2E.randomBytes(120);
+        byte[] layer = E2E.randomBytes(3000);
+        gatewayA.pushImage(repo, "base", config, layer);
+        for (int round = 0; round < 10; round++) {
+            List<byte[]> bodies = new ArrayList<>();
+            List<CompletableFuture<Integer>> puts = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                byte[] body = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\",\"config\":{\"mediaType\":"
+                        + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + E2E.digest(config) + "\",\"size\":" + config.length
+                        + "},\"layers\":[],\"annotations\":{\"k\":\"" + round + "-" + k + "\"}}").getBytes(StandardCharsets.UTF_8);
+                bodies.add(body);
+                RegistryClient gw = k % 2 == 0 ? gatewayA : gatewayB;
+                puts.add(CompletableFuture.supplyAsync(() -> gw.send(HttpRequest.newBuilder(gw.uri("/v2/" + repo + "/manifests/race"))
+                        .header("Content-Type", RegistryClient.OCI_MANIFEST).PUT(HttpRequest.BodyPublishers.ofByteArray(body))).statusCode()));
+            }
+            for (CompletableFuture<Integer> f : puts) assertEquals(201, f.get(2, TimeUnit.MINUTES));
+            // both gateways name the same winner: the last tag change in the log, as the history shows
+            String onA = E2E.digest(gatewayA.getManifest(repo, "race").body());
+            String onB = E2E.digest(gatewayB.getManifest(repo, "race").body());
+            assertEquals(onA, onB, "round " + round + ": both gateways agree on the tag");
+            Object history = Json.parse(gatewayB.get("/strata/v1/repositories/" + repo + "/tags/race/history").body());
+            List<Object> changes = Json.arr(Json.at(history, "history"));
+            assertEquals(onA, Json.str(changes.get(changes.size() - 1), "digest"), "the winner is the last change in log order");
+            assertTrue(bodies.stream().anyMatch(b -> E2E.digest(b).equals(onA)), "the winner is one of the pushes");
+        }
+    }
+
+    @Test
     @Order(2)
     void manifestPutOnOneGatewayIsReadOnTheOtherAThousandTimes() {
         String repo = "cluster/raw-" + E2E.token();
