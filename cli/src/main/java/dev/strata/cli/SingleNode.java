@@ -45,6 +45,7 @@ public final class SingleNode implements AutoCloseable {
     private Gateway gateway;
     private int port;
     private String bootstrapServers;
+    private boolean internalHttp;
 
     private SingleNode() {}
 
@@ -53,7 +54,17 @@ public final class SingleNode implements AutoCloseable {
     }
 
     public static SingleNode start(ServeConfig config, GcConfig gcConfig) throws IOException {
+        return start(config, gcConfig, false);
+    }
+
+    /**
+     * @param internalHttp when true, the gateway reaches the services through their internal HTTP
+     *                     APIs on loopback (the multi-process clients and servers, in one JVM), so the
+     *                     API tests check that wiring against the same behaviour as the in-process one
+     */
+    public static SingleNode start(ServeConfig config, GcConfig gcConfig, boolean internalHttp) throws IOException {
         SingleNode n = new SingleNode();
+        n.internalHttp = internalHttp;
         try {
             n.boot(config, gcConfig);
             return n;
@@ -104,10 +115,18 @@ public final class SingleNode implements AutoCloseable {
         Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
-        gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
-        gateway.garbageCollector(gc);
+        if (internalHttp) {
+            InternalWiring remote = new InternalWiring(uploads, manifests, gc, TIMEOUT);
+            open.push(remote);
+            gateway = new Gateway(gw, vertx, remote.uploads(), remote.manifests(), chunks, authority);
+            gateway.garbageCollector(remote.gc());
+            gateway.quotas(remote.gc());
+        } else {
+            gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
+            gateway.garbageCollector(gc);
+            gateway.quotas(gc);
+        }
         gateway.inspector(inspector);
-        gateway.quotas(gc);
         manifests.quotas(gc);
         open.push(gateway);
         port = gateway.start();
