@@ -77,6 +77,16 @@ class ClusterIT {
     static void start() throws Exception {
         dir = Files.createTempDirectory(Files.createDirectories(E2E.targetDir().resolve("e2e")), "cluster-").resolve("c");
         port = freePort();
+        // if this JVM dies before @AfterAll, the cluster's processes must not outlive it
+        Path stopDir = dir;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                new ProcessBuilder(ROOT.resolve("deploy/local/cluster.sh").toString(), "stop", "--dir", stopDir.toString())
+                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+            } catch (IOException | InterruptedException e) {
+                // best effort at exit
+            }
+        }, "cluster-stop"));
         String out = cluster("start", "--port", Integer.toString(port));
         assertTrue(out.contains("strata cluster ready"), out);
         for (String line : Files.readAllLines(dir.resolve("cluster.env"))) {
