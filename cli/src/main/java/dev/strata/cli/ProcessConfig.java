@@ -172,8 +172,11 @@ final class ProcessConfig {
 
     /** {@code strata gateway}: the OCI API; stateless, run any number behind a load balancer. */
     record Gateway(String listen, String adminListen, Storage storage, List<String> uploadServices, List<String> manifestServices,
-                   List<String> gcServices, String requestTimeout, Integer eventLoops) {
+                   List<String> gcServices, String requestTimeout, Integer eventLoops, Path auth, Path tlsCert, Path tlsKey) {
         Gateway {
+            if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("tlsCert and tlsKey go together");
+            if (auth != null && !java.nio.file.Files.isRegularFile(auth)) throw new IllegalArgumentException("auth file not found: " + auth);
+            if (tlsCert != null) new dev.strata.gateway.GatewayConfig.Tls(tlsCert, tlsKey); // validates
             if (listen == null) listen = "127.0.0.1:5000";
             checkListen("listen", listen);
             if (adminListen == null) adminListen = "127.0.0.1:0";

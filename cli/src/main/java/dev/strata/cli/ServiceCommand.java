@@ -25,7 +25,7 @@ final class ServiceCommand {
         try {
             file = StorageNodeCommand.configFile(args);
             config = switch (name) {
-                case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of());
+                case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey"));
                 case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, Set.of("data"));
                 case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, Set.of("data"));
                 default -> YamlConfig.load(file, ProcessConfig.GcService.class, Set.of("data"));
@@ -50,7 +50,8 @@ final class ServiceCommand {
             System.exit(1);
             return;
         }
-        String what = name.equals("gateway") ? "the OCI Distribution API on http://HOST:" + process.port() + "/v2/ (health on port "
+        String scheme = config instanceof ProcessConfig.Gateway g && g.tlsCert() != null ? "https" : "http";
+        String what = name.equals("gateway") ? "the OCI Distribution API on " + scheme + "://HOST:" + process.port() + "/v2/ (health on port "
                 + process.adminPort() + ")" : "its internal API on port " + process.port();
         Main.runUntilStopped("strata " + name, process, "strata " + name + " ready: serving " + what + " port=" + process.port()
                 + " adminPort=" + process.adminPort());

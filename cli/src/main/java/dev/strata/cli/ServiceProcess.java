@@ -13,6 +13,7 @@ import dev.strata.core.rpc.RemoteUploadService;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.gateway.Gateway;
 import dev.strata.gateway.GatewayConfig;
+import dev.strata.gateway.auth.Authority;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksKvStore;
@@ -187,9 +188,11 @@ final class ServiceProcess implements AutoCloseable {
                 gw = new GatewayConfig(gw.host(), gw.port(), gw.chunkBytes(), gw.maxManifestBytes(), gw.maxBlobBytes(), gw.maxPageSize(),
                         c.eventLoops(), gw.idleTimeoutSeconds(), gw.limits(), gw.tls());
             }
+            if (c.tlsCert() != null) gw = gw.withTls(new GatewayConfig.Tls(c.tlsCert(), c.tlsKey()));
+            Authority authority = c.auth() == null ? null : Authority.load(c.auth(), Clock.systemUTC());
             Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
             p.keep(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
-            Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, null);
+            Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
             if (!c.gcServices().isEmpty()) {
                 RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout));
                 gateway.garbageCollector(gc);

@@ -29,7 +29,7 @@ class ProcessConfigTest {
     private <T extends Record> T load(Class<T> type, String yaml, Map<String, String> env) throws Exception {
         Path f = dir.resolve("c.yaml");
         Files.writeString(f, yaml);
-        return YamlConfig.load(f, type, Set.of("data"), env);
+        return YamlConfig.load(f, type, Set.of("data", "auth", "tlsCert", "tlsKey"), env);
     }
 
     private String error(Class<? extends Record> type, String yaml) {
@@ -85,6 +85,12 @@ class ProcessConfigTest {
         assertTrue(error(ProcessConfig.ManifestService.class, "data: m\n" + KAFKA_AND_STORAGE + "uploadServices: [ftp://x]\n").contains("uploadServices"));
         assertTrue(error(ProcessConfig.UploadService.class, "data: u\n" + KAFKA_AND_STORAGE.replace("9092", "9092\n  partitions: 0")).contains("partitions"));
         assertTrue(error(ProcessConfig.UploadService.class, "data: u\n" + KAFKA_AND_STORAGE + "  replicas: 4\n").contains("replicas"));
+        String gateway = KAFKA_AND_STORAGE.substring(KAFKA_AND_STORAGE.indexOf("storage:"))
+                + "uploadServices: [http://127.0.0.1:7100]\nmanifestServices: [http://127.0.0.1:7200]\n";
+        assertTrue(error(ProcessConfig.Gateway.class, gateway + "tlsCert: cert.pem\n").contains("tlsCert and tlsKey"));
+        assertTrue(error(ProcessConfig.Gateway.class, gateway + "tlsCert: cert.pem\ntlsKey: key.pem\n").contains("not readable"));
+        assertTrue(error(ProcessConfig.Gateway.class, gateway + "auth: nowhere.yaml\n").contains("auth file not found"));
+        assertTrue(error(ProcessConfig.Gateway.class, gateway + "kafka: {bootstrapServers: 'k:1'}\n").contains("kafka"), "the gateway has no Kafka");
         assertTrue(error(ProcessConfig.GcService.class, "data: g\n" + KAFKA_AND_STORAGE + "uploadServices: [http://h:1]\ngrace: -1h\n").contains("grace"));
     }
 }

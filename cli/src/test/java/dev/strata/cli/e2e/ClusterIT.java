@@ -226,6 +226,71 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void aThirdGatewayProcessWithTokenAuthAndTlsServesTheSameRegistry() throws Exception {
+        Tools.require("skopeo");
+        Tools tools = Tools.get();
+        Path work = E2E.freshDir("cluster-tls").toAbsolutePath();
+        Path pki = work.resolve("pki");
+        dev.strata.gateway.auth.DevCertificates.generate(pki, List.of("localhost", "127.0.0.1"), Duration.ofDays(1));
+        Path certDir = Files.createDirectories(work.resolve("client-certs"));
+        Files.copy(pki.resolve(dev.strata.gateway.auth.DevCertificates.CA_CERT), certDir.resolve("ca.crt"));
+        Files.writeString(work.resolve("auth.yaml"), AuthTlsE2ETest.AUTH.replace("e2e/**", "cluster/**"));
+        dev.strata.gateway.auth.Users.set(work.resolve("users.txt"), "alice", "alice-secret-1", false);
+        dev.strata.gateway.auth.Users.set(work.resolve("users.txt"), "bob", "bob-secret-1", false);
+        String[] s = env.get("STORAGE_PORTS").split(" ");
+        String[] u = env.get("UPLOAD_SERVICE_PORTS").split(" ");
+        String[] m = env.get("MANIFEST_SERVICE_PORTS").split(" ");
+        int tlsPort = freePort();
+        Path config = work.resolve("gateway-tls.yaml");
+        Files.writeString(config, "listen: 127.0.0.1:" + tlsPort + "\n"
+                + "storage:\n  nodes: {s1: \"http://127.0.0.1:" + s[0] + "\", s2: \"http://127.0.0.1:" + s[1] + "\", s3: \"http://127.0.0.1:" + s[2] + "\"}\n"
+                + "uploadServices: [http://127.0.0.1:" + u[0] + ", http://127.0.0.1:" + u[1] + "]\n"
+                + "manifestServices: [http://127.0.0.1:" + m[0] + ", http://127.0.0.1:" + m[1] + "]\n"
+                + "auth: auth.yaml\ntlsCert: pki/" + dev.strata.gateway.auth.DevCertificates.SERVER_CERT
+                + "\ntlsKey: pki/" + dev.strata.gateway.auth.DevCertificates.SERVER_KEY + "\n");
+        Path log = work.resolve("gateway-tls.log");
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/strata").toString(), "gateway", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("JAVA_OPTS", "-Xmx200m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+        Process gw = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (System.nanoTime() < deadline && gw.isAlive() && !Files.readString(log).contains("strata gateway ready")) Thread.sleep(200);
+            String out = Files.readString(log);
+            assertTrue(out.contains("strata gateway ready: serving the OCI Distribution API on https://"), out);
+            String host = "127.0.0.1:" + tlsPort;
+            Path alice = work.resolve("alice-auth.json");
+            Files.writeString(alice, "{}\n");
+            Tools.Result login = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "login", "--authfile", alice.toString(),
+                    "--tls-verify=true", "--cert-dir", certDir.toString(), "-u", "alice", "-p", "alice-secret-1", host));
+            assertEquals(0, login.exitCode, login.describe());
+            OciLayout layout = OciLayout.init(tools, work.resolve("layout")).newImage(tools, "v1", "linux", "amd64");
+            layout.addLayer(tools, "v1", Map.of("data/a.bin", 400_000L));
+            layout.gc(tools);
+            String repo = "cluster/tls-" + E2E.token();
+            tools.skopeo("copy", "--authfile", alice.toString(), "--dest-tls-verify=true", "--dest-cert-dir", certDir.toString(),
+                    layout.ref("v1"), "docker://" + host + "/" + repo + ":v1");
+            // the same registry: the plain gateways behind HAProxy serve what the TLS gateway accepted
+            lb.manifestBytes(repo, "v1", layout.digestOf("v1"));
+            Path bob = work.resolve("bob-auth.json");
+            Files.writeString(bob, "{}\n");
+            assertEquals(0, tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "login", "--authfile", bob.toString(),
+                    "--tls-verify=true", "--cert-dir", certDir.toString(), "-u", "bob", "-p", "bob-secret-1", host)).exitCode);
+            Tools.Result denied = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, List.of("skopeo", "copy", "--authfile", bob.toString(),
+                    "--dest-tls-verify=true", "--dest-cert-dir", certDir.toString(), layout.ref("v1"), "docker://" + host + "/" + repo + ":bob"));
+            assertTrue(denied.exitCode != 0 && (denied.stderr + denied.stdout).toLowerCase().matches("(?s).*(denied|unauthorized).*"), denied.describe());
+            OciLayout back = new OciLayout(work.resolve("back"));
+            tools.skopeo("copy", "--authfile", bob.toString(), "--src-tls-verify=true", "--src-cert-dir", certDir.toString(),
+                    "docker://" + host + "/" + repo + ":v1", back.ref("v1"));
+            assertEquals(layout.digestOf("v1"), back.digestOf("v1"));
+        } finally {
+            gw.destroy();
+            if (!gw.waitFor(30, TimeUnit.SECONDS)) gw.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(2)
     void manifestPutOnOneGatewayIsReadOnTheOtherAThousandTimes() {
         String repo = "cluster/raw-" + E2E.token();
         byte[] config = E2E.randomBytes(200);

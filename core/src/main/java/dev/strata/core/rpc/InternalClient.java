@@ -105,7 +105,8 @@ public final class InternalClient {
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
             boolean mayHaveApplied;
             try {
-                HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> r = dev.strata.core.util.BoundedHttp.send(http, req, HttpResponse.BodyHandlers.ofByteArray(),
+                        Duration.ofNanos(Math.min(left, requestTimeout.toNanos())).plusSeconds(1));
                 reachedAny = true;
                 if (r.statusCode() == 200) return Json.MAPPER.readTree(r.body());
                 OciException e = error(r);
