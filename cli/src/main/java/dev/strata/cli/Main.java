@@ -139,6 +139,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // The JDK HTTP client keeps idle connections 1200 s; the JDK HTTP server (storage nodes,
+        // internal APIs) closes them after 30 s. Reusing a connection the server has just closed
+        // is where exchanges got lost under load, so the client lets them go first.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) System.setProperty("jdk.httpclient.keepalive.timeout", "10");
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             System.out.print(USAGE);
             return;
