@@ -50,9 +50,13 @@ final class ServiceCommand {
             System.exit(1);
             return;
         }
-        String scheme = config instanceof ProcessConfig.Gateway g && g.tlsCert() != null ? "https" : "http";
-        String what = name.equals("gateway") ? "the OCI Distribution API on " + scheme + "://HOST:" + process.port() + "/v2/ (health on port "
-                + process.adminPort() + ")" : "its internal API on port " + process.port();
+        String what;
+        if (config instanceof ProcessConfig.Gateway g) {
+            what = "the OCI Distribution API on " + (g.tlsCert() != null ? "https" : "http") + "://" + ProcessConfig.host(g.listen()) + ":"
+                    + process.port() + "/v2/ (health on port " + process.adminPort() + ")";
+        } else {
+            what = "its internal API on port " + process.port();
+        }
         Main.runUntilStopped("strata " + name, process, "strata " + name + " ready: serving " + what + " port=" + process.port()
                 + " adminPort=" + process.adminPort());
     }

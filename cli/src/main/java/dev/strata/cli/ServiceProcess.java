@@ -108,7 +108,7 @@ final class ServiceProcess implements AutoCloseable {
         return null;
     }
 
-    private InternalServer internalServer(String service, ProcessConfig.Common c, Health health) throws IOException {
+    private InternalServer internalServer(ProcessConfig.Common c, Health health) throws IOException {
         InternalServer s = keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
                 c.threads(), health));
         port = s.port();
@@ -131,7 +131,7 @@ final class ServiceProcess implements AutoCloseable {
             UploadServiceImpl uploads = p.keep(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), common.requestTimeout()));
             uploads.start();
             Health health = new Health("upload-service").check("projection", () -> caughtUp(uploads.projection()));
-            InternalServer server = p.internalServer("upload-service", common, health);
+            InternalServer server = p.internalServer(common, health);
             server.beforeOp(() -> uploads.projection().awaitLogEnd(common.requestTimeout()));
             RemoteUploadService.bind(server, uploads);
         });
@@ -151,7 +151,7 @@ final class ServiceProcess implements AutoCloseable {
             if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), common.requestTimeout())));
             manifests.start();
             Health health = new Health("manifest-service").check("projection", () -> caughtUp(manifests.projection()));
-            InternalServer server = p.internalServer("manifest-service", common, health);
+            InternalServer server = p.internalServer(common, health);
             server.beforeOp(() -> manifests.projection().awaitLogEnd(common.requestTimeout()));
             RemoteManifestService.bind(server, manifests);
         });
@@ -171,7 +171,7 @@ final class ServiceProcess implements AutoCloseable {
                     GcService.validationWindowFence(c.window()), uploads::expireIdle));
             gc.start();
             Health health = new Health("gc-service").check("projection", () -> caughtUp(gc.projection()));
-            InternalServer server = p.internalServer("gc-service", common, health);
+            InternalServer server = p.internalServer(common, health);
             server.beforeOp(() -> gc.projection().awaitLogEnd(common.requestTimeout()));
             RemoteGc.bind(server, gc, gc);
         });
