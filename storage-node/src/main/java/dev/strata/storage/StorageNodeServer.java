@@ -43,6 +43,10 @@ public final class StorageNodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StorageNodeServer.class);
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d{1,18})-(\\d{0,18})");
 
+    /** Answers with {@code Connection: close}, so the server closes the connection after the exchange. */
+    public static final com.sun.net.httpserver.Filter CLOSE_AFTER_EXCHANGE = com.sun.net.httpserver.Filter.beforeHandler(
+            "Connection: close", x -> x.getResponseHeaders().set("Connection", "close"));
+
     private final ChunkStore store;
     private final String nodeId;
     private final HttpServer server;
@@ -61,8 +65,11 @@ public final class StorageNodeServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(workers);
-        server.createContext("/chunks", this::chunks);
-        server.createContext("/healthz", this::healthz);
+        // one exchange per connection: with keep-alive, the JDK server left some requests on reused
+        // connections unread under parallel load (CLOSE-WAIT sockets, clients waiting until their
+        // timeout); a new loopback or LAN connection per chunk costs little next to the chunk
+        server.createContext("/chunks", this::chunks).getFilters().add(CLOSE_AFTER_EXCHANGE);
+        server.createContext("/healthz", this::healthz).getFilters().add(CLOSE_AFTER_EXCHANGE);
         server.start();
     }
 
