@@ -5,6 +5,7 @@ import static dev.strata.core.rpc.RemoteUploadService.text;
 
 import dev.strata.core.oci.Digest;
 import dev.strata.core.spi.GarbageCollector;
+import dev.strata.core.spi.Namespaces;
 import dev.strata.core.spi.Quotas;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +23,11 @@ public final class RemoteGc implements GarbageCollector, Quotas {
     @Override
     public List<Collected> collect(boolean dryRun) {
         return Arrays.asList(client.call("gc.collect", Map.of("dryRun", dryRun), Collected[].class, true));
+    }
+
+    @Override
+    public Namespaces namespaces() {
+        return new Namespaces(Arrays.asList(client.call("quotas.namespaces", Map.of(), String[].class, true)));
     }
 
     @Override
@@ -46,6 +52,7 @@ public final class RemoteGc implements GarbageCollector, Quotas {
     /** Serves {@code gc} and {@code quotas} as the operations this client calls. */
     public static void bind(InternalServer server, GarbageCollector gc, Quotas quotas) {
         server.op("gc.collect", a -> gc.collect(a.path("dryRun").asBoolean(true)))
+                .op("quotas.namespaces", a -> quotas.namespaces().prefixes())
                 .op("quotas.quota", a -> quotas.quota(text(a, "namespace")))
                 .op("quotas.set", a -> {
                     quotas.set(text(a, "namespace"), a.path("bytes").asLong(-1), optText(a, "actor"));
