@@ -52,7 +52,8 @@ public final class Main {
               gc      run a garbage-collection pass on a running registry now (--dry-run: list only)
               quota   set, show or remove a namespace's storage quota (e.g. quota set team-a 50GiB)
               inspect look inside an image: layer history, merged filesystem, files, diffs (see strata inspect --help)
-            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
+            """ + StorageNodeCommand.USAGE.replace("usage: ", "       ") + ServiceCommand.USAGE.replace("usage: ", "       ")
+            + KafkaCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
             + AdminCommands.USAGE;
 
     private static final java.util.Set<String> SERVE_OPTIONS;
@@ -153,6 +154,10 @@ public final class Main {
             System.err.println("strata: " + e.getMessage());
             System.exit(2);
         }
+        // The JDK HTTP client keeps idle connections 1200 s; the JDK HTTP server (storage nodes,
+        // internal APIs) closes them after 30 s. Reusing a connection the server has just closed
+        // is where exchanges got lost under load, so the client lets them go first.
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) System.setProperty("jdk.httpclient.keepalive.timeout", "10");
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             System.out.print(USAGE);
             return;
@@ -176,6 +181,14 @@ public final class Main {
         }
         if (args[0].equals("fsck")) {
             System.exit(FsckCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        if (ServiceCommand.NAMES.contains(args[0])) {
+            ServiceCommand.run(args[0], java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
+        if (args[0].equals("kafka")) {
+            KafkaCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
         }
         if (args[0].equals("storage-node")) {
             StorageNodeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length));

@@ -55,6 +55,7 @@ public final class SingleNode implements AutoCloseable {
     private String bootstrapServers;
     private final Metrics metrics = new Metrics();
     private final Health health = new Health();
+    private boolean internalHttp;
 
     private SingleNode() {}
 
@@ -63,7 +64,17 @@ public final class SingleNode implements AutoCloseable {
     }
 
     public static SingleNode start(ServeConfig config, GcConfig gcConfig) throws IOException {
+        return start(config, gcConfig, false);
+    }
+
+    /**
+     * @param internalHttp when true, the gateway reaches the services through their internal HTTP
+     *                     APIs on loopback (the multi-process clients and servers, in one JVM), so the
+     *                     API tests check that wiring against the same behaviour as the in-process one
+     */
+    public static SingleNode start(ServeConfig config, GcConfig gcConfig, boolean internalHttp) throws IOException {
         SingleNode n = new SingleNode();
+        n.internalHttp = internalHttp;
         try {
             n.boot(config, gcConfig);
             return n;
@@ -127,11 +138,20 @@ public final class SingleNode implements AutoCloseable {
                 .watch(uploads.projection(), manifests.projection(), gc.projection())
                 .observe(inspector.projection());
         JvmMetrics.register(metrics);
-        gateway = new Gateway(gw, vertx, meteredUploads, manifests, chunks, authority);
+        if (internalHttp) {
+            InternalWiring remote = new InternalWiring(uploads, manifests, gc, TIMEOUT);
+            open.push(remote);
+            gateway = new Gateway(gw, vertx, new MeteredUploadService(remote.uploads(), metrics), remote.manifests(), chunks,
+                    authority);
+            gateway.garbageCollector(remote.gc());
+            gateway.quotas(remote.gc());
+        } else {
+            gateway = new Gateway(gw, vertx, meteredUploads, manifests, chunks, authority);
+            gateway.garbageCollector(gc);
+            gateway.quotas(gc);
+        }
         gateway.monitoring(metrics, health);
-        gateway.garbageCollector(gc);
         gateway.inspector(inspector);
-        gateway.quotas(gc);
         manifests.quotas(gc);
         open.push(gateway);
         port = gateway.start();

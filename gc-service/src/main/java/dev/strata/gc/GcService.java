@@ -205,6 +205,24 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.manifests = remover;
     }
 
+    /**
+     * The {@code awaitBlobIndex} step when the services run as separate processes and no lock can be
+     * shared: every manifest PUT that validated a blob before its deletion was scheduled (every read
+     * of the blob index awaits the log end, so such a read began before the schedule was appended)
+     * appends within {@code window} or fails, so after waiting the window, catching up with the
+     * repositories topic shows all of them.
+     */
+    public static Consumer<Position> validationWindowFence(Duration window) {
+        return p -> {
+            try {
+                Thread.sleep(window.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw dev.strata.core.oci.OciError.UNAVAILABLE.exception("interrupted while waiting out the validation window");
+            }
+        };
+    }
+
     public GcService start() {
         byte[] built = store.get(NAMESPACES);
         byte[] schema = store.get(SCHEMA);

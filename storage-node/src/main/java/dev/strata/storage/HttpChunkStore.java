@@ -48,7 +48,8 @@ public final class HttpChunkStore implements ChunkStore {
 
     private HttpResponse<byte[]> send(HttpRequest.Builder b, String what) {
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            // bounded as a whole: a chunk is at most 64 MiB, so twice the timeout is generous
+            return dev.strata.core.util.BoundedHttp.send(http, b.build(), HttpResponse.BodyHandlers.ofByteArray(), timeout.multipliedBy(2));
         } catch (IOException e) {
             throw new IllegalStateException(what + " on storage node " + baseUrl + " failed: " + e, e);
         } catch (InterruptedException e) {

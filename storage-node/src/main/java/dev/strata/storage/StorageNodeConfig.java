@@ -1,11 +1,7 @@
 package dev.strata.storage;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.strata.core.config.YamlConfig;
 import dev.strata.core.spi.ChunkStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -70,32 +66,8 @@ public record StorageNodeConfig(String listen, String storage, Path data, String
         return new String[] {listen.substring(0, colon), port};
     }
 
-    /** Reads and validates a YAML config file; any problem is an IllegalArgumentException naming the file. */
+    /** Reads a YAML config file, applies environment overrides and validates (see {@link YamlConfig}). */
     public static StorageNodeConfig load(Path file) {
-        if (!Files.isRegularFile(file)) throw new IllegalArgumentException("config file not found: " + file);
-        YAMLMapper yaml = YAMLMapper.builder().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES).build();
-        try {
-            com.fasterxml.jackson.databind.JsonNode tree = yaml.readTree(file.toFile());
-            if (tree == null || tree.isMissingNode() || tree.isNull()) throw new IllegalArgumentException("config " + file + " is empty");
-            if (!tree.isObject()) throw new IllegalArgumentException("config " + file + ": expected a mapping of keys to values");
-            Path dir = file.toAbsolutePath().getParent();
-            com.fasterxml.jackson.databind.node.ObjectNode o = (com.fasterxml.jackson.databind.node.ObjectNode) tree;
-            for (String key : new String[] {"data", "cephConf"}) {
-                if (o.hasNonNull(key) && o.get(key).isTextual()) o.put(key, dir.resolve(o.get(key).asText()).normalize().toString());
-            }
-            return yaml.treeToValue(o, StorageNodeConfig.class);
-        } catch (JsonMappingException e) {
-            Throwable cause = e.getCause() instanceof IllegalArgumentException ? e.getCause() : e;
-            throw new IllegalArgumentException("config " + file + ": " + firstLine(cause.getMessage()), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("config " + file + ": " + firstLine(e.getMessage()), e);
-        }
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) return "invalid";
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+        return YamlConfig.load(file, StorageNodeConfig.class, java.util.Set.of("data", "cephConf"));
     }
 }

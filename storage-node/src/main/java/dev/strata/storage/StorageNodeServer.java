@@ -50,6 +50,10 @@ public final class StorageNodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StorageNodeServer.class);
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d{1,18})-(\\d{0,18})");
 
+    /** Answers with {@code Connection: close}, so the server closes the connection after the exchange. */
+    public static final com.sun.net.httpserver.Filter CLOSE_AFTER_EXCHANGE = com.sun.net.httpserver.Filter.beforeHandler(
+            "Connection: close", x -> x.getResponseHeaders().set("Connection", "close"));
+
     private final ChunkStore store;
     private final String nodeId;
     private final HttpServer server;
@@ -86,10 +90,13 @@ public final class StorageNodeServer implements AutoCloseable {
         });
         this.http = new HttpMetrics(metrics, "storage-node");
         server.setExecutor(workers);
-        server.createContext("/chunks", x -> recorded(x, this::chunks));
-        server.createContext(Monitoring.HEALTHZ, x -> recorded(x, this::healthz));
-        server.createContext(Monitoring.READYZ, x -> recorded(x, this::monitor));
-        server.createContext(Monitoring.METRICS, x -> recorded(x, this::monitor));
+        // one exchange per connection: with keep-alive, the JDK server left some requests on reused
+        // connections unread under parallel load (CLOSE-WAIT sockets, clients waiting until their
+        // timeout); a new loopback or LAN connection per chunk costs little next to the chunk
+        server.createContext("/chunks", x -> recorded(x, this::chunks)).getFilters().add(CLOSE_AFTER_EXCHANGE);
+        server.createContext(Monitoring.HEALTHZ, x -> recorded(x, this::healthz)).getFilters().add(CLOSE_AFTER_EXCHANGE);
+        server.createContext(Monitoring.READYZ, x -> recorded(x, this::monitor)).getFilters().add(CLOSE_AFTER_EXCHANGE);
+        server.createContext(Monitoring.METRICS, x -> recorded(x, this::monitor)).getFilters().add(CLOSE_AFTER_EXCHANGE);
         server.start();
     }
 

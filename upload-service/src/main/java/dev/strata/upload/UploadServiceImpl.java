@@ -43,6 +43,8 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     static final String BLOB = "b/";
     /** Marks an upload whose chunks a committed blob owns: they must never be deleted with the session. */
     static final String COMMITTED_UPLOAD = "cu/";
+    /** "cd/uploadId" → the digest it completed with: a retried commit gets the same answer. */
+    static final String COMPLETED_UPLOAD = "cd/";
     /** Marks a blob whose deletion is scheduled: it reads as absent. */
     static final String DELETING = "bd/";
 
@@ -89,6 +91,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
                     s.size() + total(e.chunks()), List.copyOf(all), s.startedAt(), e.at())));
         } else if (event instanceof UploadCompleted e) {
             batch.delete(SESSION + e.uploadId());
+            batch.put(COMPLETED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
         } else if (event instanceof UploadCancelled e) {
             batch.delete(SESSION + e.uploadId());
         } else if (event instanceof BlobCommitted e) {
@@ -165,13 +168,29 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     public UploadSession append(String uploadId, long offset, List<ChunkRef> newChunks) {
         return locks.with(uploadId, () -> {
             UploadSession s = live(uploadId);
+            if (holds(s, offset, newChunks)) return s; // a retry of an append that was applied
             if (s.size() != offset) throw rangeInvalid(s, offset);
             if (newChunks.isEmpty()) return s;
             appendAndAwait(new UploadChunksAppended(uploadId, offset, List.copyOf(newChunks), clock.millis()));
+            // another instance may have appended at the same offset first: the projection applies the
+            // first append for an offset and ignores later ones, so only the winner finds its chunks
             UploadSession after = live(uploadId);
-            if (after.size() != offset + total(newChunks)) throw rangeInvalid(after, offset);
+            if (!holds(after, offset, newChunks)) throw rangeInvalid(after, offset);
             return after;
         });
+    }
+
+    /** Whether the session holds exactly {@code chunks} starting at byte {@code offset}. */
+    static boolean holds(UploadSession s, long offset, List<ChunkRef> chunks) {
+        if (chunks.isEmpty() || s.size() < offset + total(chunks)) return false;
+        long at = 0;
+        int i = 0;
+        while (i < s.chunks().size() && at < offset) at += s.chunks().get(i++).length();
+        if (at != offset || s.chunks().size() - i < chunks.size()) return false;
+        for (ChunkRef c : chunks) {
+            if (!s.chunks().get(i++).id().equals(c.id())) return false;
+        }
+        return true;
     }
 
     private static RuntimeException rangeInvalid(UploadSession s, long offset) {
@@ -181,7 +200,15 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     @Override
     public BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
         return locks.with(uploadId, () -> {
-            UploadSession s = live(uploadId);
+            Optional<UploadSession> current = session(uploadId);
+            if (current.isEmpty()) {
+                // a retry of a commit that was applied (possibly by another instance): same answer
+                byte[] committed = store.get(COMPLETED_UPLOAD + uploadId);
+                Optional<BlobRecord> done = committed != null && digest.toString().equals(new String(committed, StandardCharsets.US_ASCII))
+                        ? blob(digest) : Optional.empty();
+                return done.orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
+            }
+            UploadSession s = current.get();
             if (s.size() != offset) throw rangeInvalid(s, offset);
             List<ChunkRef> all = new ArrayList<>(s.chunks());
             all.addAll(lastChunks);

@@ -8,7 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One real single-node registry (embedded Kafka, RocksDB, every service, the gateway on a free
+ * One real single-node registry (with {@code -Dstrata.test.wiring=http}, its gateway reaches the
+ * services through their internal HTTP APIs, as in the multi-process cluster) (embedded Kafka, RocksDB, every service, the gateway on a free
  * port) shared by the API tests of this JVM. Tests use distinct repository names.
  */
 final class TestRegistry {
@@ -21,7 +22,9 @@ final class TestRegistry {
         if (api == null) {
             try {
                 Path dir = Files.createTempDirectory(Path.of("target"), "api-registry-");
-                node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir.toAbsolutePath(), 4));
+                // strata.test.wiring=http: the gateway calls the services over their internal HTTP APIs
+                boolean http = "http".equals(System.getProperty("strata.test.wiring"));
+                node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir.toAbsolutePath(), 4), dev.strata.gc.GcConfig.defaults(), http);
                 Runtime.getRuntime().addShutdownHook(new Thread(node::close));
                 api = new Api("http://127.0.0.1:" + node.port());
             } catch (IOException e) {

@@ -75,8 +75,8 @@ public final class EventLog implements AutoCloseable {
     }
 
     /**
-     * Creates the three topics if they do not exist: infinite retention (the log is the source of
-     * truth), the configured partitions and replication.
+     * Creates the three topics if they do not exist: the configured retention (default infinite: the
+     * log is the source of truth), partitions and replication.
      */
     public static void ensureTopics(LogConfig config, Duration timeout) {
         Properties p = new Properties();
@@ -90,7 +90,7 @@ public final class EventLog implements AutoCloseable {
                 String name = config.topic(t);
                 if (!existing.contains(name)) {
                     create.add(new NewTopic(name, config.partitions(), config.replicationFactor()).configs(Map.of(
-                            "retention.ms", "-1",
+                            "retention.ms", Long.toString(config.retentionMs()),
                             "retention.bytes", "-1",
                             "cleanup.policy", "delete",
                             "max.message.bytes", Integer.toString(LogConfig.MAX_EVENT_BYTES))));

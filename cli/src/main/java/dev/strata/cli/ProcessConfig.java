@@ -1,0 +1,197 @@
+package dev.strata.cli;
+
+import dev.strata.core.log.LogConfig;
+import dev.strata.gc.GcConfig;
+import dev.strata.storage.PlacementConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The typed configs of the service processes ({@code strata gateway | upload-service |
+ * manifest-service | gc-service --config FILE}), one record per service, loaded by
+ * {@link dev.strata.core.config.YamlConfig} (YAML, then {@code STRATA_CONFIG_*} environment
+ * overrides, unknown keys rejected) and validated by their constructors. Every key, its default and
+ * its environment variable are listed in docs/configuration.md.
+ */
+final class ProcessConfig {
+    private ProcessConfig() {}
+
+    /** Where the event log lives; the services create the topics with these settings if missing. */
+    record Kafka(String bootstrapServers, String topicPrefix, Integer partitions, Short replicationFactor, Long retentionMs) {
+        Kafka {
+            if (topicPrefix == null) topicPrefix = "strata.";
+            if (partitions == null) partitions = 8;
+            if (replicationFactor == null) replicationFactor = 1;
+            if (retentionMs == null) retentionMs = -1L;
+            log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs); // validates
+        }
+
+        private static LogConfig log(String b, String p, int n, short r, long ret) {
+            if (b == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
+            return new LogConfig(b, p, n, r, ret);
+        }
+
+        LogConfig log() {
+            return log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs);
+        }
+    }
+
+    /** The storage nodes chunks are placed on (rendezvous hashing, R copies, W to acknowledge). */
+    record Storage(Map<String, String> nodes, Integer replicas, Integer writeQuorum) {
+        Storage {
+            if (nodes == null || nodes.isEmpty()) throw new IllegalArgumentException("storage.nodes (ID: http://HOST:PORT) is required");
+            if (replicas == null) replicas = Math.min(2, nodes.size());
+            if (writeQuorum == null) writeQuorum = replicas;
+            placement(nodes, replicas, writeQuorum);
+        }
+
+        private static PlacementConfig placement(Map<String, String> n, int r, int w) {
+            return new PlacementConfig(n, r, w);
+        }
+
+        PlacementConfig placement() {
+            return placement(nodes, replicas, writeQuorum);
+        }
+    }
+
+    /** Timeouts shared by every process: one internal request, and waiting for Kafka at startup. */
+    static Duration duration(String key, String value, String defaultValue) {
+        return Main.duration(key, value == null ? defaultValue : value);
+    }
+
+    static void checkListen(String key, String listen) {
+        int colon = listen.lastIndexOf(':');
+        String port = colon <= 0 ? "" : listen.substring(colon + 1);
+        if (!port.matches("\\d{1,5}") || Integer.parseInt(port) > 65535) throw new IllegalArgumentException(key + " must be HOST:PORT, got " + listen);
+    }
+
+    static String host(String listen) {
+        return listen.substring(0, listen.lastIndexOf(':'));
+    }
+
+    static int port(String listen) {
+        return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    static List<String> checkUrls(String key, List<String> urls, boolean required) {
+        if (urls == null || urls.isEmpty()) {
+            if (required) throw new IllegalArgumentException(key + " (a list of http://HOST:PORT) is required");
+            return List.of();
+        }
+        for (String u : urls) {
+            if (!u.matches("http://[^/:]+:\\d{1,5}/?")) throw new IllegalArgumentException(key + " entries must be http://HOST:PORT, got " + u);
+        }
+        return List.copyOf(urls);
+    }
+
+    static Path checkData(Path data) {
+        if (data == null) throw new IllegalArgumentException("data (the projection directory) is required");
+        return data;
+    }
+
+    /**
+     * {@code strata upload-service}: upload sessions and the blob index.
+     *
+     * @param listen         internal API HOST:PORT (default 127.0.0.1:7100; port 0 picks one)
+     * @param data           directory of the uploads projection (RocksDB)
+     * @param requestTimeout one internal request or Kafka append (default 30s)
+     * @param startupTimeout how long to wait for Kafka at startup (default 5m)
+     */
+    record UploadService(String listen, Path data, Kafka kafka, Storage storage, String requestTimeout, String startupTimeout, Integer threads) {
+        UploadService {
+            if (listen == null) listen = "127.0.0.1:7100";
+            checkListen("listen", listen);
+            checkData(data);
+            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
+            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+            duration("requestTimeout", requestTimeout, "30s");
+            duration("startupTimeout", startupTimeout, "5m");
+            if (threads == null) threads = 64;
+            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+        }
+
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+    }
+
+    /** {@code strata manifest-service}: links, manifests, tags, referrers, catalog. */
+    record ManifestService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, List<String> gcServices,
+                           String validationWindow, String requestTimeout, String startupTimeout,
+                           Integer threads) {
+        ManifestService {
+            if (listen == null) listen = "127.0.0.1:7200";
+            checkListen("listen", listen);
+            checkData(data);
+            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
+            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+            uploadServices = checkUrls("uploadServices", uploadServices, true);
+            gcServices = checkUrls("gcServices", gcServices, false);
+            if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
+            duration("requestTimeout", requestTimeout, "30s");
+            duration("startupTimeout", startupTimeout, "5m");
+            if (threads == null) threads = 64;
+            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+        }
+
+        Duration window() { return duration("", validationWindow, "30s"); }
+
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+    }
+
+    /** {@code strata gc-service}: reference and usage projection, online GC, quotas. Run one. */
+    record GcService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, String grace, String interval,
+                     Integer maxDeletesPerPass, String uploadExpiry, String validationWindow, String requestTimeout,
+                     String startupTimeout, Integer threads) {
+        GcService {
+            if (listen == null) listen = "127.0.0.1:7300";
+            checkListen("listen", listen);
+            checkData(data);
+            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
+            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+            uploadServices = checkUrls("uploadServices", uploadServices, true);
+            gc(grace, interval, maxDeletesPerPass, uploadExpiry);
+            if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
+            duration("requestTimeout", requestTimeout, "30s");
+            duration("startupTimeout", startupTimeout, "5m");
+            if (threads == null) threads = 16;
+            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+        }
+
+        private static GcConfig gc(String grace, String interval, Integer max, String expiry) {
+            return new GcConfig(duration("grace", grace, "1h"), duration("interval", interval, "5m"),
+                    max == null ? 1000 : max, duration("uploadExpiry", expiry, "24h"));
+        }
+
+        GcConfig gc() { return gc(grace, interval, maxDeletesPerPass, uploadExpiry); }
+
+        Duration window() { return duration("", validationWindow, "30s"); }
+
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+    }
+
+    /** {@code strata gateway}: the OCI API; stateless, run any number behind a load balancer. */
+    record Gateway(String listen, String adminListen, Storage storage, List<String> uploadServices, List<String> manifestServices,
+                   List<String> gcServices, String requestTimeout, Integer eventLoops, Path auth, Path tlsCert, Path tlsKey) {
+        Gateway {
+            if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("tlsCert and tlsKey go together");
+            if (auth != null && !java.nio.file.Files.isRegularFile(auth)) throw new IllegalArgumentException("auth file not found: " + auth);
+            if (tlsCert != null) new dev.strata.gateway.GatewayConfig.Tls(tlsCert, tlsKey); // validates
+            if (listen == null) listen = "127.0.0.1:5000";
+            checkListen("listen", listen);
+            if (adminListen == null) adminListen = "127.0.0.1:0";
+            checkListen("adminListen", adminListen);
+            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+            uploadServices = checkUrls("uploadServices", uploadServices, true);
+            manifestServices = checkUrls("manifestServices", manifestServices, true);
+            gcServices = checkUrls("gcServices", gcServices, false);
+            duration("requestTimeout", requestTimeout, "30s");
+            if (eventLoops != null && (eventLoops < 1 || eventLoops > 64)) throw new IllegalArgumentException("eventLoops must be 1..64");
+        }
+
+        Duration timeout() { return duration("", requestTimeout, "30s"); }
+    }
+
+    /** What every service process shares. */
+    record Common(String listen, Duration requestTimeout, Duration startupTimeout, int threads) {}
+}

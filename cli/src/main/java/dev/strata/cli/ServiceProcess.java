@@ -1,0 +1,229 @@
+package dev.strata.cli;
+
+import dev.strata.core.log.EventLog;
+import dev.strata.core.log.LogConfig;
+import dev.strata.core.log.Projection;
+import dev.strata.core.oci.Reference;
+import dev.strata.core.rpc.Health;
+import dev.strata.core.rpc.InternalClient;
+import dev.strata.core.rpc.InternalServer;
+import dev.strata.core.rpc.RemoteGc;
+import dev.strata.core.rpc.RemoteManifestService;
+import dev.strata.core.rpc.RemoteUploadService;
+import dev.strata.core.spi.ChunkStore;
+import dev.strata.gateway.Gateway;
+import dev.strata.gateway.GatewayConfig;
+import dev.strata.gateway.auth.Authority;
+import dev.strata.gc.GcService;
+import dev.strata.manifest.ManifestServiceImpl;
+import dev.strata.storage.RocksKvStore;
+import dev.strata.upload.UploadServiceImpl;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One service as its own process: the same service classes as {@code strata serve}, wired to an
+ * external Kafka, storage nodes over HTTP, and the other services through their internal HTTP APIs
+ * ({@link RemoteUploadService}, {@link RemoteManifestService}, {@link RemoteGc}) instead of in-process
+ * calls. Each serves /healthz and /readyz. Closing stops everything in reverse order.
+ */
+final class ServiceProcess implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
+    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+    private int port;
+    private int adminPort;
+
+    private ServiceProcess() {}
+
+    int port() { return port; }
+
+    /** The port of /healthz and /readyz (the gateway's admin port; the internal API's port otherwise). */
+    int adminPort() { return adminPort; }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        open.push(c);
+        return c;
+    }
+
+    private static ServiceProcess boot(Starter s) throws Exception {
+        ServiceProcess p = new ServiceProcess();
+        try {
+            s.start(p);
+            return p;
+        } catch (Exception | Error e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    private interface Starter {
+        void start(ServiceProcess p) throws Exception;
+    }
+
+    /**
+     * Creates the topics if missing, waiting for Kafka (any start order): retries every few seconds,
+     * logging why, until {@code startup} has passed.
+     */
+    static void awaitKafka(LogConfig log, Duration startup) {
+        long end = System.nanoTime() + startup.toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                EventLog.ensureTopics(log, Duration.ofSeconds(10));
+                if (attempt > 1) LOG.info("Kafka at {} is reachable; topics ready", log.bootstrapServers());
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > end) {
+                    throw new IllegalStateException("Kafka at " + log.bootstrapServers() + " not reachable within " + startup.toSeconds() + " s: " + e.getMessage(), e);
+                }
+                LOG.warn("waiting for Kafka at {} (attempt {}): {}", log.bootstrapServers(), attempt, firstLine(e.getMessage()));
+                try {
+                    Thread.sleep(2000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for Kafka", ie);
+                }
+            }
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    /** Ready when the projection runs and has applied the log up to its current end (bounded). */
+    static String caughtUp(Projection p) {
+        if (!p.healthy()) return "projection " + p.name() + " stopped";
+        p.awaitLogEnd(Duration.ofSeconds(3));
+        return null;
+    }
+
+    private InternalServer internalServer(ProcessConfig.Common c, Health health) throws IOException {
+        InternalServer s = keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
+                c.threads(), health));
+        port = s.port();
+        adminPort = port;
+        return s;
+    }
+
+    private static InternalClient client(String service, List<String> urls, Duration timeout) {
+        return new InternalClient(service, urls, timeout, timeout.multipliedBy(2));
+    }
+
+    static ServiceProcess upload(ProcessConfig.UploadService c) throws Exception {
+        return boot(p -> {
+            ProcessConfig.Common common = c.common();
+            LogConfig log = c.kafka().log();
+            awaitKafka(log, common.startupTimeout());
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
+            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
+            UploadServiceImpl uploads = p.keep(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), common.requestTimeout()));
+            uploads.start();
+            Health health = new Health("upload-service").check("projection", () -> caughtUp(uploads.projection()));
+            InternalServer server = p.internalServer(common, health);
+            server.beforeOp(() -> uploads.projection().awaitLogEnd(common.requestTimeout()));
+            RemoteUploadService.bind(server, uploads);
+        });
+    }
+
+    static ServiceProcess manifest(ProcessConfig.ManifestService c) throws Exception {
+        return boot(p -> {
+            ProcessConfig.Common common = c.common();
+            LogConfig log = c.kafka().log();
+            awaitKafka(log, common.startupTimeout());
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
+            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout()));
+            ManifestServiceImpl manifests = p.keep(new ManifestServiceImpl(events, kv, chunks, uploads, Clock.systemUTC(),
+                    common.requestTimeout(), 4 << 20, 64L << 20, c.window()));
+            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), common.requestTimeout())));
+            manifests.start();
+            Health health = new Health("manifest-service").check("projection", () -> caughtUp(manifests.projection()));
+            InternalServer server = p.internalServer(common, health);
+            server.beforeOp(() -> manifests.projection().awaitLogEnd(common.requestTimeout()));
+            RemoteManifestService.bind(server, manifests);
+        });
+    }
+
+    static ServiceProcess gc(ProcessConfig.GcService c) throws Exception {
+        return boot(p -> {
+            ProcessConfig.Common common = c.common();
+            LogConfig log = c.kafka().log();
+            awaitKafka(log, common.startupTimeout());
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
+            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout()));
+            // across processes there is no shared lock: the fence is the manifest-service's validation window
+            GcService gc = p.keep(new GcService(events, kv, chunks, Clock.systemUTC(), c.gc(), common.requestTimeout(), Runnable::run,
+                    GcService.validationWindowFence(c.window()), uploads::expireIdle));
+            gc.start();
+            Health health = new Health("gc-service").check("projection", () -> caughtUp(gc.projection()));
+            InternalServer server = p.internalServer(common, health);
+            server.beforeOp(() -> gc.projection().awaitLogEnd(common.requestTimeout()));
+            RemoteGc.bind(server, gc, gc);
+        });
+    }
+
+    static ServiceProcess gateway(ProcessConfig.Gateway c) throws Exception {
+        return boot(p -> {
+            Duration timeout = c.timeout();
+            ChunkStore chunks = p.keep(c.storage().placement().open(timeout));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout));
+            RemoteManifestService manifests = new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout));
+            GatewayConfig gw = GatewayConfig.defaults(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen()));
+            if (c.eventLoops() != null) {
+                gw = new GatewayConfig(gw.host(), gw.port(), gw.chunkBytes(), gw.maxManifestBytes(), gw.maxBlobBytes(), gw.maxPageSize(),
+                        c.eventLoops(), gw.idleTimeoutSeconds(), gw.limits(), gw.tls());
+            }
+            if (c.tlsCert() != null) gw = gw.withTls(new GatewayConfig.Tls(c.tlsCert(), c.tlsKey()));
+            Authority authority = c.auth() == null ? null : Authority.load(c.auth(), Clock.systemUTC());
+            Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
+            p.keep(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
+            Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
+            if (!c.gcServices().isEmpty()) {
+                RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout));
+                gateway.garbageCollector(gc);
+                gateway.quotas(gc);
+            }
+            p.keep(gateway);
+            p.port = gateway.start();
+            Health health = new Health("gateway")
+                    .check("upload-service", () -> {
+                        uploads.session("readyz-probe");
+                        return null;
+                    })
+                    .check("manifest-service", () -> {
+                        manifests.statManifest("strata/readyz", Reference.parse("probe"));
+                        return null;
+                    });
+            InternalServer admin = p.keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.adminListen()),
+                    ProcessConfig.port(c.adminListen())), 4, health));
+            p.adminPort = admin.port();
+        });
+    }
+
+    @Override
+    public synchronized void close() {
+        while (!open.isEmpty()) {
+            AutoCloseable c = open.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

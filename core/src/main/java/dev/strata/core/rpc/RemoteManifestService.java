@@ -1,0 +1,146 @@
+package dev.strata.core.rpc;
+
+import static dev.strata.core.rpc.RemoteUploadService.optText;
+import static dev.strata.core.rpc.RemoteUploadService.text;
+
+import dev.strata.core.oci.Descriptor;
+import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.Reference;
+import dev.strata.core.spi.ManifestRecord;
+import dev.strata.core.spi.ManifestService;
+import dev.strata.core.spi.Page;
+import dev.strata.core.util.Json;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link ManifestService} over the manifest-service's internal HTTP API ({@link #bind} is the server
+ * side). Manifest PUTs (same bytes, same events), links, tag restores and reads are retried on
+ * another instance; unlink and delete are not retried once they may have applied. The GC fence
+ * across processes is the manifest-service's validation window, so {@link #fenced} just runs the work.
+ */
+public final class RemoteManifestService implements ManifestService {
+    private final InternalClient client;
+
+    public RemoteManifestService(InternalClient client) {
+        this.client = client;
+    }
+
+    record Put(String repository, String reference, String contentType, byte[] body, String actor) {}
+
+    record PutAnswer(String digest, Descriptor subject) {}
+
+    record StoredAnswer(ManifestRecord record, byte[] bytes) {}
+
+    private static Map<String, Object> args(Object... kv) {
+        Map<String, Object> m = new HashMap<>();
+        for (int i = 0; i < kv.length; i += 2) if (kv[i + 1] != null) m.put((String) kv[i], kv[i + 1]);
+        return m;
+    }
+
+    @Override
+    public void linkBlob(String repository, Digest digest) {
+        client.callRaw("manifests.linkBlob", args("repository", repository, "digest", digest.toString()), true);
+    }
+
+    @Override
+    public void unlinkBlob(String repository, Digest digest) {
+        client.callRaw("manifests.unlinkBlob", args("repository", repository, "digest", digest.toString()), false);
+    }
+
+    @Override
+    public boolean isBlobLinked(String repository, Digest digest) {
+        return client.call("manifests.isBlobLinked", args("repository", repository, "digest", digest.toString()), Boolean.class, true);
+    }
+
+    @Override
+    public PutResult putManifest(String repository, Reference reference, String contentType, byte[] body, String actor) {
+        PutAnswer a = client.call("manifests.putManifest", new Put(repository, reference.toString(), contentType, body, actor),
+                PutAnswer.class, true);
+        return new PutResult(Digest.parse(a.digest()), a.subject());
+    }
+
+    @Override
+    public Stored getManifest(String repository, Reference reference) {
+        StoredAnswer a = client.call("manifests.getManifest", args("repository", repository, "reference", reference.toString()),
+                StoredAnswer.class, true);
+        return new Stored(a.record(), a.bytes());
+    }
+
+    @Override
+    public Optional<ManifestRecord> statManifest(String repository, Reference reference) {
+        return Optional.ofNullable(client.call("manifests.statManifest", args("repository", repository, "reference", reference.toString()),
+                ManifestRecord.class, true));
+    }
+
+    @Override
+    public void delete(String repository, Reference reference, String actor) {
+        client.callRaw("manifests.delete", args("repository", repository, "reference", reference.toString(), "actor", actor), false);
+    }
+
+    @Override
+    public List<TagChange> tagHistory(String repository, String tag, int limit) {
+        return Arrays.asList(client.call("manifests.tagHistory", args("repository", repository, "tag", tag, "limit", limit),
+                TagChange[].class, true));
+    }
+
+    @Override
+    public Digest restoreTag(String repository, String tag, Digest digest, Long at, String actor) {
+        return Digest.parse(client.call("manifests.restoreTag", args("repository", repository, "tag", tag,
+                "digest", digest == null ? null : digest.toString(), "at", at, "actor", actor), String.class, true));
+    }
+
+    @Override
+    public Page tags(String repository, String last, int n) {
+        return client.call("manifests.tags", args("repository", repository, "last", last, "n", n), Page.class, true);
+    }
+
+    @Override
+    public Page catalog(String last, int n) {
+        return client.call("manifests.catalog", args("last", last, "n", n), Page.class, true);
+    }
+
+    @Override
+    public List<Descriptor> referrers(String repository, Digest subject, String artifactType) {
+        return Arrays.asList(client.call("manifests.referrers", args("repository", repository, "subject", subject.toString(),
+                "artifactType", artifactType), Descriptor[].class, true));
+    }
+
+    /** Serves {@code manifests} as the operations this client calls. */
+    public static void bind(InternalServer server, ManifestService manifests) {
+        server.op("manifests.linkBlob", a -> {
+            manifests.linkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
+            return null;
+        }).op("manifests.unlinkBlob", a -> {
+            manifests.unlinkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
+            return null;
+        }).op("manifests.isBlobLinked", a -> manifests.isBlobLinked(text(a, "repository"), Digest.parse(text(a, "digest"))))
+                .op("manifests.putManifest", a -> {
+                    Put p = Json.MAPPER.treeToValue(a, Put.class);
+                    PutResult r = manifests.putManifest(p.repository(), Reference.parse(p.reference()), p.contentType(), p.body(), p.actor());
+                    return new PutAnswer(r.digest().toString(), r.subject());
+                })
+                .op("manifests.getManifest", a -> {
+                    Stored s = manifests.getManifest(text(a, "repository"), Reference.parse(text(a, "reference")));
+                    return new StoredAnswer(s.record(), s.bytes());
+                })
+                .op("manifests.statManifest", a -> manifests.statManifest(text(a, "repository"), Reference.parse(text(a, "reference"))).orElse(null))
+                .op("manifests.delete", a -> {
+                    manifests.delete(text(a, "repository"), Reference.parse(text(a, "reference")), optText(a, "actor"));
+                    return null;
+                })
+                .op("manifests.tagHistory", a -> manifests.tagHistory(text(a, "repository"), text(a, "tag"), a.path("limit").asInt(100)))
+                .op("manifests.restoreTag", a -> {
+                    String d = optText(a, "digest");
+                    return manifests.restoreTag(text(a, "repository"), text(a, "tag"), d == null ? null : Digest.parse(d),
+                            a.hasNonNull("at") ? a.get("at").asLong() : null, optText(a, "actor")).toString();
+                })
+                .op("manifests.tags", a -> manifests.tags(text(a, "repository"), optText(a, "last"), a.path("n").asInt(100)))
+                .op("manifests.catalog", a -> manifests.catalog(optText(a, "last"), a.path("n").asInt(100)))
+                .op("manifests.referrers", a -> manifests.referrers(text(a, "repository"), Digest.parse(text(a, "subject")),
+                        optText(a, "artifactType")));
+    }
+}
