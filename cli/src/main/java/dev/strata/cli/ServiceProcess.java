@@ -168,7 +168,8 @@ final class ServiceProcess implements AutoCloseable {
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout()));
             // across processes there is no shared lock: the fence is the manifest-service's validation window
             GcService gc = p.keep(new GcService(events, kv, chunks, Clock.systemUTC(), c.gc(), common.requestTimeout(), Runnable::run,
-                    GcService.validationWindowFence(c.window()), uploads::expireIdle));
+                    GcService.validationWindowFence(c.window()), uploads::expireIdle,
+                    () -> null)); // orphan chunks: the upload sessions live in another process (not collected yet)
             gc.start();
             Health health = new Health("gc-service").check("projection", () -> caughtUp(gc.projection()));
             InternalServer server = p.internalServer(common, health);

@@ -168,7 +168,8 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
      * @param liveUploadChunks the ids of the chunks live upload sessions hold, once the uploads
-     *                        projection has applied the log (upload-service)
+     *                        projection has applied the log (upload-service); {@code null} when they
+     *                        cannot be known, and then no chunk is collected as an orphan
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
                      Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
@@ -824,6 +825,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         List<Collected> out = new ArrayList<>();
         if (limit <= 0) return out;
         java.util.Set<String> live = liveUploadChunks.get();
+        if (live == null) return out; // the live sessions are not known here: no chunk can be judged orphan
         projection.awaitLogEnd(timeout);
         java.util.Set<String> committed = new java.util.HashSet<>();
         store.scan(BLOB, null, (k, v) -> {
