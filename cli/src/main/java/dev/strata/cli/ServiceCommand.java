@@ -19,17 +19,23 @@ final class ServiceCommand {
 
     private ServiceCommand() {}
 
+    /** The typed config of service {@code name} from {@code file} (YAML, env overrides, validation); IllegalArgumentException when invalid. */
+    static Record load(String name, Path file) {
+        return switch (name) {
+            case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey"));
+            case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, Set.of("data"));
+            case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, Set.of("data"));
+            case "gc-service" -> YamlConfig.load(file, ProcessConfig.GcService.class, Set.of("data"));
+            default -> throw new IllegalArgumentException("unknown service " + name);
+        };
+    }
+
     static void run(String name, String[] args) throws InterruptedException {
         Path file;
         Record config;
         try {
             file = StorageNodeCommand.configFile(args);
-            config = switch (name) {
-                case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey"));
-                case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, Set.of("data"));
-                case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, Set.of("data"));
-                default -> YamlConfig.load(file, ProcessConfig.GcService.class, Set.of("data"));
-            };
+            config = load(name, file);
         } catch (IllegalArgumentException e) {
             System.err.println("strata " + name + ": " + e.getMessage());
             System.err.print(USAGE);

@@ -390,12 +390,96 @@ class KubernetesManifestsTest {
                             }
                             port = StorageNodeConfig.load(file).port();
                         }
-                        default -> throw new AssertionError(where + ": unknown strata command " + args.get(0)
-                                + " (the per-service commands are not built yet)");
+                        case "gateway", "upload-service", "manifest-service", "gc-service" -> {
+                            Record config = serviceConfig(args, root, c, where);
+                            port = checkService(o, args.get(0), config, c, where);
+                        }
+                        default -> throw new AssertionError(where + ": unknown strata command " + args.get(0));
                     }
                     assertTrue(c.getPorts().stream().anyMatch(p -> p.getContainerPort() == port),
                             where + ": listens on " + port + " but declares " + c.getPorts());
                 }
+            }
+        }
+    }
+
+    /**
+     * The config of a service container, loaded by {@link ServiceCommand#load} (the command's own
+     * loader: unknown keys fail) from the mounted ConfigMap, with paths of mounted files inside it
+     * pointed at their materialized copies.
+     */
+    static Record serviceConfig(List<String> args, Path root, Container c, String where) throws IOException {
+        Path file = StorageNodeCommand.configFile(args.subList(1, args.size()).toArray(new String[0]));
+        assertTrue(Files.isRegularFile(file), where + ": --config " + file + " is not a mounted ConfigMap key");
+        Path copy = root.resolve("config-" + args.get(0) + ".yaml");
+        Files.writeString(copy, remap(Files.readString(file), root, c));
+        try {
+            return ServiceCommand.load(args.get(0), copy);
+        } catch (IllegalArgumentException e) {
+            throw new AssertionError(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A service's config against the overlay: it listens on every interface on declared ports, its
+     * storage nodes are the storage StatefulSet's pods, its Kafka bootstrap hosts are Services of
+     * the overlay, and each internal URL is a Service whose pods run the service it names. Returns
+     * the port of the API it serves.
+     */
+    static int checkService(Overlay o, String command, Record config, Container c, String where) {
+        if (config instanceof ProcessConfig.Gateway g) {
+            assertEquals("0.0.0.0", ProcessConfig.host(g.listen()), where + ": listen on every interface");
+            assertEquals("0.0.0.0", ProcessConfig.host(g.adminListen()), where + ": adminListen on every interface (probes)");
+            int admin = ProcessConfig.port(g.adminListen());
+            assertTrue(c.getPorts().stream().anyMatch(p -> p.getContainerPort() == admin), where + ": admin port " + admin + " not declared");
+            for (Probe p : List.of(c.getLivenessProbe(), c.getReadinessProbe())) {
+                assertEquals(admin, containerPort(c, p.getHttpGet().getPort(), where), where + ": the gateway answers probes on adminListen");
+            }
+            if (g.auth() != null) AuthConfig.load(g.auth());
+            assertStorageNodes(o, g.storage().placement(), where);
+            assertServiceUrls(o, g.uploadServices(), "upload-service", where);
+            assertServiceUrls(o, g.manifestServices(), "manifest-service", where);
+            assertServiceUrls(o, g.gcServices(), "gc-service", where);
+            return ProcessConfig.port(g.listen());
+        }
+        ProcessConfig.Kafka kafka;
+        ProcessConfig.Storage storage;
+        String listen;
+        if (config instanceof ProcessConfig.UploadService u) {
+            kafka = u.kafka(); storage = u.storage(); listen = u.listen();
+        } else if (config instanceof ProcessConfig.ManifestService m) {
+            kafka = m.kafka(); storage = m.storage(); listen = m.listen();
+            assertServiceUrls(o, m.uploadServices(), "upload-service", where);
+            assertServiceUrls(o, m.gcServices(), "gc-service", where);
+        } else {
+            ProcessConfig.GcService gc = (ProcessConfig.GcService) config;
+            kafka = gc.kafka(); storage = gc.storage(); listen = gc.listen();
+            assertServiceUrls(o, gc.uploadServices(), "upload-service", where);
+        }
+        assertEquals("0.0.0.0", ProcessConfig.host(listen), where + ": listen on every interface");
+        assertStorageNodes(o, storage.placement(), where);
+        for (String hostPort : kafka.bootstrapServers().split(",")) {
+            String host = hostPort.substring(0, hostPort.lastIndexOf(':'));
+            int port = Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+            Service s = o.named(Service.class, host.split("\\.")[0]);
+            assertTrue(s.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == port), where + ": Kafka port " + port + " of " + s.getMetadata().getName());
+        }
+        return ProcessConfig.port(listen);
+    }
+
+    /** Each URL names a Service of the overlay, on one of its ports, whose pods run {@code strata <command>}. */
+    static void assertServiceUrls(Overlay o, List<String> urls, String command, String where) {
+        for (String url : urls) {
+            java.net.URI u = java.net.URI.create(url);
+            Service s = o.named(Service.class, u.getHost().split("\\.")[0]);
+            ServicePort sp = s.getSpec().getPorts().stream().filter(p -> p.getPort() == u.getPort()).findFirst()
+                    .orElseThrow(() -> new AssertionError(where + ": " + url + ": service " + s.getMetadata().getName() + " has no port " + u.getPort()));
+            List<HasMetadata> pods = selected(o, s.getSpec().getSelector());
+            assertFalse(pods.isEmpty(), where + ": " + url + " selects no pods");
+            for (HasMetadata w : pods) {
+                Container target = template(w).getSpec().getContainers().get(0);
+                assertEquals(command, strataArgs(target).get(0), where + ": " + url + " reaches " + w.getMetadata().getName());
+                containerPort(target, sp.getTargetPort(), where + ": " + url);
             }
         }
     }
@@ -447,6 +531,10 @@ class KubernetesManifestsTest {
                         template(w).getMetadata().getLabels())), o.name() + ": " + w.getMetadata().getName() + " has no NetworkPolicy");
             }
             for (Service s : o.all(Service.class)) {
+                if ("ExternalName".equals(s.getSpec().getType())) {
+                    assertNotNull(s.getSpec().getExternalName(), o.name() + ": service " + s.getMetadata().getName() + " has no externalName");
+                    continue;
+                }
                 List<HasMetadata> pods = selected(o, s.getSpec().getSelector());
                 assertFalse(pods.isEmpty(), o.name() + ": service " + s.getMetadata().getName() + " selects no pods");
                 for (ServicePort p : s.getSpec().getPorts()) {
@@ -479,6 +567,26 @@ class KubernetesManifestsTest {
             }
             for (HasMetadata h : o.objects()) assertEquals("strata", h.getMetadata().getNamespace(), o.name() + ": namespace of " + h.getMetadata().getName());
         }
+    }
+
+    /** The scaled-out overlay runs each service as its own Deployment, one gc-service, and autoscales the gateways. */
+    @Test
+    void scaledOutRunsEveryServiceAsADeployment() throws IOException {
+        Overlay o = overlays().stream().filter(x -> x.name().equals("scaled-out")).findFirst().orElseThrow();
+        Map<String, Deployment> byCommand = new LinkedHashMap<>();
+        for (Deployment d : o.all(Deployment.class)) byCommand.put(strataArgs(d.getSpec().getTemplate().getSpec().getContainers().get(0)).get(0), d);
+        assertEquals(new TreeSet<>(ServiceCommand.NAMES), new TreeSet<>(byCommand.keySet()), "Deployments by strata command");
+        for (HasMetadata w : workloads(o.objects())) {
+            String cmd = strataArgs(template(w).getSpec().getContainers().get(0)).get(0);
+            assertTrue(ServiceCommand.NAMES.contains(cmd) || cmd.equals("storage-node"), "scaled-out runs " + cmd + " in " + w.getMetadata().getName());
+        }
+        Deployment gc = byCommand.get("gc-service");
+        assertEquals(1, gc.getSpec().getReplicas(), "run one gc-service");
+        assertEquals("Recreate", gc.getSpec().getStrategy().getType(), "never two gc-services during a rollout");
+        String gateway = byCommand.get("gateway").getMetadata().getName();
+        assertTrue(o.all(HorizontalPodAutoscaler.class).stream().anyMatch(h -> h.getSpec().getScaleTargetRef().getName().equals(gateway)
+                && h.getSpec().getMinReplicas() >= 2), "an HPA for the gateways with at least 2 replicas");
+        assertTrue(o.all(Service.class).stream().anyMatch(s -> "ExternalName".equals(s.getSpec().getType())), "a Service naming the external Kafka");
     }
 
     /** When kubectl is installed, its kustomize renders the same objects and images as this test does. */
