@@ -132,8 +132,9 @@ class ContainerE2ETest {
     }
 
     /**
-     * The scaled-out shape of deploy/kubernetes/overlays/scaled-out as containers on one container
-     * network: three storage nodes and serve with --storage nodes --replicas 2. One storage node
+     * The storage tier of deploy/kubernetes/overlays/scaled-out as containers on one container
+     * network: three storage nodes, with serve (--storage nodes --replicas 2) standing in for the
+     * gateway and services. One storage node
      * is stopped in the middle of a push; the push completes on the others (placement moves to
      * the next node) and the image pulls back intact.
      */
