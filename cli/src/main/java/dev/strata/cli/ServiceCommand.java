@@ -17,6 +17,9 @@ final class ServiceCommand {
                                           them (see docs/configuration.md)
             """;
 
+    /** Config keys holding paths, resolved against the config file's directory. */
+    static final Set<String> SERVICE_PATHS = Set.of("data", "tls.cert", "tls.key", "tls.ca");
+
     private ServiceCommand() {}
 
     static void run(String name, String[] args) throws InterruptedException {
@@ -25,10 +28,10 @@ final class ServiceCommand {
         try {
             file = StorageNodeCommand.configFile(args);
             config = switch (name) {
-                case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey"));
-                case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, Set.of("data"));
-                case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, Set.of("data"));
-                default -> YamlConfig.load(file, ProcessConfig.GcService.class, Set.of("data"));
+                case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey", "internalTls.cert", "internalTls.key", "internalTls.ca"));
+                case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, SERVICE_PATHS);
+                case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, SERVICE_PATHS);
+                default -> YamlConfig.load(file, ProcessConfig.GcService.class, SERVICE_PATHS);
             };
         } catch (IllegalArgumentException e) {
             System.err.println("strata " + name + ": " + e.getMessage());
