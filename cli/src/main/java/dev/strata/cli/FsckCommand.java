@@ -1,5 +1,6 @@
 package dev.strata.cli;
 
+import dev.strata.core.rpc.InternalTls;
 import dev.strata.core.events.Event;
 import dev.strata.core.log.LogConfig;
 import dev.strata.core.log.Replay;
@@ -33,15 +34,16 @@ import java.util.Map;
 final class FsckCommand {
     static final String USAGE = """
             usage: strata fsck --storage-nodes ID=http://HOST:PORT,... [--replicas R] [--data DIR | --bootstrap HOST:PORT]
-                               [--rate MIB_PER_S] [--all-chunks]
+                               [--rate MIB_PER_S] [--all-chunks] [--ca CA_PEM]
               fsck          check every committed blob's chunks (R copies, size, CRC32C; R default 2) and repair them;
-                            the blob list comes from the event log of the server on --data (default ./data) or at --bootstrap
+                            the blob list comes from the event log of the server on --data (default ./data) or at --bootstrap;
+                            --ca: the CA certificate that signs https:// storage nodes' certificates
             """;
 
     private FsckCommand() {}
 
     /** Parsed options. */
-    record Options(PlacementConfig placement, Path data, String bootstrap, long bytesPerSecond, boolean allChunks) {}
+    record Options(PlacementConfig placement, Path data, String bootstrap, long bytesPerSecond, boolean allChunks, InternalTls tls) {}
 
     static Options options(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
@@ -54,7 +56,7 @@ final class FsckCommand {
             }
             int eq = a.indexOf('=');
             String name = a.startsWith("--") && eq > 0 ? a.substring(0, eq) : a;
-            if (!List.of("--storage-nodes", "--replicas", "--data", "--bootstrap", "--rate").contains(name)) {
+            if (!List.of("--storage-nodes", "--replicas", "--data", "--bootstrap", "--rate", "--ca").contains(name)) {
                 throw new IllegalArgumentException("unknown option '" + a + "'");
             }
             String value;
@@ -67,11 +69,13 @@ final class FsckCommand {
         if (spec == null) throw new IllegalArgumentException("--storage-nodes is required");
         if (o.containsKey("--data") && o.containsKey("--bootstrap")) throw new IllegalArgumentException("--data and --bootstrap exclude each other");
         var nodes = PlacementConfig.parseNodes(spec);
+        InternalTls tls = o.containsKey("--ca") ? new InternalTls(null, null, Path.of(o.get("--ca"))) : null;
+        nodes.forEach((id, url) -> InternalTls.checkUrl("--storage-nodes " + id, url, tls));
         int r = number(o, "--replicas", Math.min(2, nodes.size()));
         long rate = (long) number(o, "--rate", 0) << 20;
         if (rate < 0) throw new IllegalArgumentException("--rate must be >= 0");
         return new Options(new PlacementConfig(nodes, r, 1), Path.of(o.getOrDefault("--data", "data")).toAbsolutePath(),
-                o.get("--bootstrap"), rate, allChunks);
+                o.get("--bootstrap"), rate, allChunks, tls);
     }
 
     private static int number(Map<String, String> o, String name, int dflt) {
@@ -93,7 +97,7 @@ final class FsckCommand {
             err.print(USAGE);
             return 2;
         }
-        try (PlacedChunkStore placed = o.placement().open(Duration.ofSeconds(30))) {
+        try (PlacedChunkStore placed = o.placement().open(Duration.ofSeconds(30), o.tls() == null ? null : o.tls().client())) {
             out.println("fsck: " + o.placement().nodes().size() + " storage nodes, " + o.placement().replicas() + " copies each");
             return o.allChunks() ? allChunks(placed, out) : committed(o, ChunkStores.decorate(placed), out, err);
         }

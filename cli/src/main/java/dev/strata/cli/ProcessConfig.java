@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import dev.strata.core.log.LogConfig;
+import dev.strata.core.rpc.InternalTls;
 import dev.strata.gc.GcConfig;
 import dev.strata.storage.PlacementConfig;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ final class ProcessConfig {
     /** The storage nodes chunks are placed on (rendezvous hashing, R copies, W to acknowledge). */
     record Storage(Map<String, String> nodes, Integer replicas, Integer writeQuorum) {
         Storage {
-            if (nodes == null || nodes.isEmpty()) throw new IllegalArgumentException("storage.nodes (ID: http://HOST:PORT) is required");
+            if (nodes == null || nodes.isEmpty()) throw new IllegalArgumentException("storage.nodes (ID: http(s)://HOST:PORT) is required");
             if (replicas == null) replicas = Math.min(2, nodes.size());
             if (writeQuorum == null) writeQuorum = replicas;
             placement(nodes, replicas, writeQuorum);
@@ -53,6 +54,10 @@ final class ProcessConfig {
 
         PlacementConfig placement() {
             return placement(nodes, replicas, writeQuorum);
+        }
+
+        void checkTls(InternalTls tls) {
+            nodes.forEach((id, url) -> InternalTls.checkUrl("storage.nodes." + id, url, tls));
         }
     }
 
@@ -75,13 +80,14 @@ final class ProcessConfig {
         return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
     }
 
-    static List<String> checkUrls(String key, List<String> urls, boolean required) {
+    static List<String> checkUrls(String key, List<String> urls, boolean required, InternalTls tls) {
         if (urls == null || urls.isEmpty()) {
-            if (required) throw new IllegalArgumentException(key + " (a list of http://HOST:PORT) is required");
+            if (required) throw new IllegalArgumentException(key + " (a list of http(s)://HOST:PORT) is required");
             return List.of();
         }
         for (String u : urls) {
-            if (!u.matches("http://[^/:]+:\\d{1,5}/?")) throw new IllegalArgumentException(key + " entries must be http://HOST:PORT, got " + u);
+            if (!u.matches("https?://[^/:]+:\\d{1,5}/?")) throw new IllegalArgumentException(key + " entries must be http(s)://HOST:PORT, got " + u);
+            InternalTls.checkUrl(key, u, tls);
         }
         return List.copyOf(urls);
     }
@@ -99,34 +105,37 @@ final class ProcessConfig {
      * @param requestTimeout one internal request or Kafka append (default 30s)
      * @param startupTimeout how long to wait for Kafka at startup (default 5m)
      */
-    record UploadService(String listen, Path data, Kafka kafka, Storage storage, String requestTimeout, String startupTimeout, Integer threads) {
+    record UploadService(String listen, Path data, Kafka kafka, Storage storage, String requestTimeout, String startupTimeout, Integer threads,
+                         InternalTls tls) {
         UploadService {
             if (listen == null) listen = "127.0.0.1:7100";
             checkListen("listen", listen);
             checkData(data);
             if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
             if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+            storage.checkTls(tls);
             duration("requestTimeout", requestTimeout, "30s");
             duration("startupTimeout", startupTimeout, "5m");
             if (threads == null) threads = 64;
             if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
         }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
     }
 
     /** {@code strata manifest-service}: links, manifests, tags, referrers, catalog. */
     record ManifestService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, List<String> gcServices,
                            String validationWindow, String requestTimeout, String startupTimeout,
-                           Integer threads) {
+                           Integer threads, InternalTls tls) {
         ManifestService {
             if (listen == null) listen = "127.0.0.1:7200";
             checkListen("listen", listen);
             checkData(data);
             if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
             if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            uploadServices = checkUrls("uploadServices", uploadServices, true);
-            gcServices = checkUrls("gcServices", gcServices, false);
+            storage.checkTls(tls);
+            uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
+            gcServices = checkUrls("gcServices", gcServices, false, tls);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
             duration("requestTimeout", requestTimeout, "30s");
             duration("startupTimeout", startupTimeout, "5m");
@@ -136,20 +145,21 @@ final class ProcessConfig {
 
         Duration window() { return duration("", validationWindow, "30s"); }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
     }
 
     /** {@code strata gc-service}: reference and usage projection, online GC, quotas. Run one. */
     record GcService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, String grace, String interval,
                      Integer maxDeletesPerPass, String uploadExpiry, String validationWindow, String requestTimeout,
-                     String startupTimeout, Integer threads) {
+                     String startupTimeout, Integer threads, InternalTls tls) {
         GcService {
             if (listen == null) listen = "127.0.0.1:7300";
             checkListen("listen", listen);
             checkData(data);
             if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
             if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            uploadServices = checkUrls("uploadServices", uploadServices, true);
+            storage.checkTls(tls);
+            uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
             gc(grace, interval, maxDeletesPerPass, uploadExpiry);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
             duration("requestTimeout", requestTimeout, "30s");
@@ -167,12 +177,13 @@ final class ProcessConfig {
 
         Duration window() { return duration("", validationWindow, "30s"); }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads); }
+        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
     }
 
     /** {@code strata gateway}: the OCI API; stateless, run any number behind a load balancer. */
     record Gateway(String listen, String adminListen, Storage storage, List<String> uploadServices, List<String> manifestServices,
-                   List<String> gcServices, String requestTimeout, Integer eventLoops, Path auth, Path tlsCert, Path tlsKey) {
+                   List<String> gcServices, String requestTimeout, Integer eventLoops, Path auth, Path tlsCert, Path tlsKey,
+                   InternalTls internalTls) {
         Gateway {
             if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("tlsCert and tlsKey go together");
             if (auth != null && !java.nio.file.Files.isRegularFile(auth)) throw new IllegalArgumentException("auth file not found: " + auth);
@@ -182,9 +193,10 @@ final class ProcessConfig {
             if (adminListen == null) adminListen = "127.0.0.1:0";
             checkListen("adminListen", adminListen);
             if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            uploadServices = checkUrls("uploadServices", uploadServices, true);
-            manifestServices = checkUrls("manifestServices", manifestServices, true);
-            gcServices = checkUrls("gcServices", gcServices, false);
+            storage.checkTls(internalTls);
+            uploadServices = checkUrls("uploadServices", uploadServices, true, internalTls);
+            manifestServices = checkUrls("manifestServices", manifestServices, true, internalTls);
+            gcServices = checkUrls("gcServices", gcServices, false, internalTls);
             duration("requestTimeout", requestTimeout, "30s");
             if (eventLoops != null && (eventLoops < 1 || eventLoops > 64)) throw new IllegalArgumentException("eventLoops must be 1..64");
         }
@@ -193,5 +205,5 @@ final class ProcessConfig {
     }
 
     /** What every service process shares. */
-    record Common(String listen, Duration requestTimeout, Duration startupTimeout, int threads) {}
+    record Common(String listen, Duration requestTimeout, Duration startupTimeout, int threads, InternalTls tls) {}
 }

@@ -17,15 +17,19 @@ final class ServiceCommand {
                                           them (see docs/configuration.md)
             """;
 
+    /** Config keys holding paths, resolved against the config file's directory. */
+    static final Set<String> SERVICE_PATHS = Set.of("data", "tls.cert", "tls.key", "tls.ca");
+
     private ServiceCommand() {}
 
     /** The typed config of service {@code name} from {@code file} (YAML, env overrides, validation); IllegalArgumentException when invalid. */
     static Record load(String name, Path file) {
         return switch (name) {
-            case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class, Set.of("auth", "tlsCert", "tlsKey"));
-            case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, Set.of("data"));
-            case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, Set.of("data"));
-            case "gc-service" -> YamlConfig.load(file, ProcessConfig.GcService.class, Set.of("data"));
+            case "gateway" -> YamlConfig.load(file, ProcessConfig.Gateway.class,
+                    Set.of("auth", "tlsCert", "tlsKey", "internalTls.cert", "internalTls.key", "internalTls.ca"));
+            case "upload-service" -> YamlConfig.load(file, ProcessConfig.UploadService.class, SERVICE_PATHS);
+            case "manifest-service" -> YamlConfig.load(file, ProcessConfig.ManifestService.class, SERVICE_PATHS);
+            case "gc-service" -> YamlConfig.load(file, ProcessConfig.GcService.class, SERVICE_PATHS);
             default -> throw new IllegalArgumentException("unknown service " + name);
         };
     }

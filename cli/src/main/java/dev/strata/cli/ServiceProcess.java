@@ -110,22 +110,23 @@ final class ServiceProcess implements AutoCloseable {
 
     private InternalServer internalServer(ProcessConfig.Common c, Health health) throws IOException {
         InternalServer s = keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
-                c.threads(), health));
+                c.threads(), health, c.tls() == null ? null : c.tls().server()));
         port = s.port();
         adminPort = port;
         return s;
     }
 
-    private static InternalClient client(String service, List<String> urls, Duration timeout) {
-        return new InternalClient(service, urls, timeout, timeout.multipliedBy(2));
+    private static InternalClient client(String service, List<String> urls, Duration timeout, javax.net.ssl.SSLContext ssl) {
+        return new InternalClient(service, urls, timeout, timeout.multipliedBy(2), ssl);
     }
 
     static ServiceProcess upload(ProcessConfig.UploadService c) throws Exception {
         return boot(p -> {
             ProcessConfig.Common common = c.common();
+            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
             UploadServiceImpl uploads = p.keep(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), common.requestTimeout()));
@@ -140,15 +141,16 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess manifest(ProcessConfig.ManifestService c) throws Exception {
         return boot(p -> {
             ProcessConfig.Common common = c.common();
+            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout()));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
             ManifestServiceImpl manifests = p.keep(new ManifestServiceImpl(events, kv, chunks, uploads, Clock.systemUTC(),
                     common.requestTimeout(), 4 << 20, 64L << 20, c.window()));
-            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), common.requestTimeout())));
+            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), common.requestTimeout(), ssl)));
             manifests.start();
             Health health = new Health("manifest-service").check("projection", () -> caughtUp(manifests.projection()));
             InternalServer server = p.internalServer(common, health);
@@ -160,12 +162,13 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess gc(ProcessConfig.GcService c) throws Exception {
         return boot(p -> {
             ProcessConfig.Common common = c.common();
+            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout()));
+            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout()));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
             // across processes there is no shared lock: the fence is the manifest-service's validation window
             GcService gc = p.keep(new GcService(events, kv, chunks, Clock.systemUTC(), c.gc(), common.requestTimeout(), Runnable::run,
                     GcService.validationWindowFence(c.window()), uploads::expireIdle,
@@ -181,9 +184,10 @@ final class ServiceProcess implements AutoCloseable {
     static ServiceProcess gateway(ProcessConfig.Gateway c) throws Exception {
         return boot(p -> {
             Duration timeout = c.timeout();
-            ChunkStore chunks = p.keep(c.storage().placement().open(timeout));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout));
-            RemoteManifestService manifests = new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout));
+            javax.net.ssl.SSLContext ssl = c.internalTls() == null ? null : c.internalTls().client();
+            ChunkStore chunks = p.keep(c.storage().placement().open(timeout, ssl));
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, ssl));
+            RemoteManifestService manifests = new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout, ssl));
             GatewayConfig gw = GatewayConfig.defaults(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen()));
             if (c.eventLoops() != null) {
                 gw = new GatewayConfig(gw.host(), gw.port(), gw.chunkBytes(), gw.maxManifestBytes(), gw.maxBlobBytes(), gw.maxPageSize(),
@@ -195,7 +199,7 @@ final class ServiceProcess implements AutoCloseable {
             p.keep(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
             Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
             if (!c.gcServices().isEmpty()) {
-                RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout));
+                RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout, ssl));
                 gateway.garbageCollector(gc);
                 gateway.quotas(gc);
             }
@@ -211,7 +215,8 @@ final class ServiceProcess implements AutoCloseable {
                         return null;
                     });
             InternalServer admin = p.keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.adminListen()),
-                    ProcessConfig.port(c.adminListen())), 4, health));
+                    ProcessConfig.port(c.adminListen())), 4, health,
+                    c.internalTls() == null ? null : c.internalTls().server()));
             p.adminPort = admin.port();
         });
     }

@@ -93,4 +93,36 @@ class ProcessConfigTest {
         assertTrue(error(ProcessConfig.Gateway.class, gateway + "kafka: {bootstrapServers: 'k:1'}\n").contains("kafka"), "the gateway has no Kafka");
         assertTrue(error(ProcessConfig.GcService.class, "data: g\n" + KAFKA_AND_STORAGE + "uploadServices: [http://h:1]\ngrace: -1h\n").contains("grace"));
     }
+
+    @Test
+    void internalTlsKeysLoadRelativeToTheFileAndAreValidatedAtStartup() throws Exception {
+        Path certs = dir.resolve("certs");
+        dev.strata.gateway.auth.DevCertificates.generate(certs, List.of("127.0.0.1"), Duration.ofDays(1));
+        String https = """
+                kafka:
+                  bootstrapServers: 127.0.0.1:9092
+                storage:
+                  nodes: {s1: "https://127.0.0.1:7001"}
+                """;
+        Path f = dir.resolve("u.yaml");
+        Files.writeString(f, "data: u\n" + https + "tls: {cert: certs/server.crt, key: certs/server.key, ca: certs/ca.crt}\n");
+        ProcessConfig.UploadService u = YamlConfig.load(f, ProcessConfig.UploadService.class, ServiceCommand.SERVICE_PATHS, Map.of());
+        assertEquals(certs.resolve("server.crt"), u.tls().cert());
+        assertTrue(u.common().tls().serves());
+        Files.writeString(f, "data: u\n" + https);
+        String noCa = assertThrows(IllegalArgumentException.class,
+                () -> YamlConfig.load(f, ProcessConfig.UploadService.class, ServiceCommand.SERVICE_PATHS, Map.of())).getMessage();
+        assertTrue(noCa.contains("https") && noCa.contains("tls.ca"), noCa);
+        Files.writeString(f, "data: u\n" + KAFKA_AND_STORAGE + "tls: {cert: certs/server.crt}\n");
+        String noKey = assertThrows(IllegalArgumentException.class,
+                () -> YamlConfig.load(f, ProcessConfig.UploadService.class, ServiceCommand.SERVICE_PATHS, Map.of())).getMessage();
+        assertTrue(noKey.contains("tls.cert and tls.key go together"), noKey);
+        Files.writeString(f, "data: u\n" + KAFKA_AND_STORAGE + "tls: {cert: certs/ca.key, key: certs/server.key}\n");
+        String notACert = assertThrows(IllegalArgumentException.class,
+                () -> YamlConfig.load(f, ProcessConfig.UploadService.class, ServiceCommand.SERVICE_PATHS, Map.of())).getMessage();
+        assertTrue(notACert.contains("no certificate"), notACert);
+        String gatewayNoCa = error(ProcessConfig.Gateway.class, "storage:\n  nodes: {s1: \"http://127.0.0.1:7001\"}\n"
+                + "uploadServices: [https://127.0.0.1:7100]\nmanifestServices: [http://127.0.0.1:7200]\n");
+        assertTrue(gatewayNoCa.contains("uploadServices") && gatewayNoCa.contains("tls.ca"), gatewayNoCa);
+    }
 }

@@ -81,7 +81,7 @@ class ServeOptionsTest {
         assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,b=http://h:2", "--replicas", "3").contains("--replicas must be 1..2"));
         assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--write-quorum", "2").contains("--write-quorum"));
         assertTrue(message("--storage", "nodes", "--storage-nodes", "http://h:1").contains("ID=http"));
-        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=ftp://h:1").contains("http://HOST:PORT"));
+        assertTrue(message("--storage", "nodes", "--storage-nodes", "a=ftp://h:1").contains("http(s)://HOST:PORT"));
         assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,a=http://h:2").contains("twice"));
         assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1", "--replicas", "x").contains("number"));
         assertTrue(message("--ceph-conf", conf.toString()).contains("needs --storage rados"));

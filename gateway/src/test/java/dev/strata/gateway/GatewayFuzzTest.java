@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.core.oci.OciError;
 import dev.strata.core.oci.OciException;
-import dev.strata.gateway.auth.Pem;
+import dev.strata.core.util.Pem;
 import dev.strata.gateway.auth.Scope;
 import dev.strata.gateway.auth.TokenKeys;
 import dev.strata.gateway.auth.Tokens;

@@ -34,12 +34,16 @@ public final class HttpChunkStore implements ChunkStore {
 
     /** {@code baseUrl} like http://127.0.0.1:7000 (no trailing slash needed). */
     public HttpChunkStore(String baseUrl, Duration timeout) {
-        URI u = URI.create(baseUrl);
-        if (!"http".equals(u.getScheme()) || u.getHost() == null) throw new IllegalArgumentException("storage node URL must be http://HOST:PORT, got " + baseUrl);
+        this(baseUrl, timeout, null);
+    }
+
+    /** As above; {@code ssl} (trusting the internal CA) is required for an https:// URL. */
+    public HttpChunkStore(String baseUrl, Duration timeout, javax.net.ssl.SSLContext ssl) {
+        dev.strata.core.rpc.InternalTls.checkBase("storage node", baseUrl, ssl);
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         this.timeout = timeout;
         Duration connect = timeout.compareTo(CONNECT_TIMEOUT) < 0 ? timeout : CONNECT_TIMEOUT;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connect).build();
+        this.http = dev.strata.core.rpc.InternalTls.client(ssl).connectTimeout(connect).build();
     }
 
     private HttpRequest.Builder request(String path) {

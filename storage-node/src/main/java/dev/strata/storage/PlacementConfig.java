@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Chunks spread over storage nodes reached over HTTP ({@link PlacedChunkStore}).
  *
- * @param nodes        node id to base URL (http://HOST:PORT), in the given order; ids are the
+ * @param nodes        node id to base URL (http(s)://HOST:PORT; https needs an SSLContext in {@link #open(Duration, javax.net.ssl.SSLContext)}), in the given order; ids are the
  *                     rendezvous-hashing keys, so they must stay stable
  * @param replicas     R: copies of each chunk (default 2, at most the number of nodes)
  * @param writeQuorum  W: copies a put needs before it is acknowledged (default R)
@@ -28,8 +28,8 @@ public record PlacementConfig(Map<String, String> nodes, int replicas, int write
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException("--storage-nodes: invalid URL " + e.getValue());
             }
-            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException("--storage-nodes: URL must be http://HOST:PORT, got " + e.getValue());
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null || u.getPort() < 0) {
+                throw new IllegalArgumentException("--storage-nodes: URL must be http(s)://HOST:PORT, got " + e.getValue());
             }
         }
         if (replicas < 1 || replicas > nodes.size()) throw new IllegalArgumentException("--replicas must be 1.." + nodes.size() + ", got " + replicas);
@@ -51,8 +51,13 @@ public record PlacementConfig(Map<String, String> nodes, int replicas, int write
 
     /** A {@link PlacedChunkStore} over an {@link HttpChunkStore} per node. */
     public PlacedChunkStore open(Duration timeout) {
+        return open(timeout, null);
+    }
+
+    /** As above; {@code ssl} (trusting the internal CA) is required for https:// node URLs. */
+    public PlacedChunkStore open(Duration timeout, javax.net.ssl.SSLContext ssl) {
         List<PlacedChunkStore.Node> list = new ArrayList<>();
-        nodes.forEach((id, url) -> list.add(new PlacedChunkStore.Node(id, new HttpChunkStore(url, timeout))));
+        nodes.forEach((id, url) -> list.add(new PlacedChunkStore.Node(id, new HttpChunkStore(url, timeout, ssl))));
         return new PlacedChunkStore(list, replicas, writeQuorum);
     }
 }

@@ -45,7 +45,7 @@ public final class StorageNode implements AutoCloseable {
         }
         try {
             return new StorageNode(store, new StorageNodeServer(store, nodeId, new InetSocketAddress(c.host(), c.port()), c.threads(),
-                    metrics, new Health()));
+                    metrics, new Health(), c.tls() == null ? null : c.tls().server()));
         } catch (IOException | RuntimeException e) {
             store.close();
             throw e;

@@ -17,14 +17,18 @@ import java.nio.file.Path;
  * cephPool: strata            # rados: default strata
  * cephNamespace: ""           # rados: default none
  * threads: 16                 # request worker threads, 1..256; default 16
+ * tls:                        # optional: serve HTTPS (see {@link dev.strata.core.rpc.InternalTls})
+ *   cert: node.crt            #   certificate chain, PEM
+ *   key: node.key             #   its private key, PEM
  * </pre>
  */
 public record StorageNodeConfig(String listen, String storage, Path data, String nodeId, Path cephConf, String cephPool,
-                                String cephNamespace, Integer threads) {
+                                String cephNamespace, Integer threads, dev.strata.core.rpc.InternalTls tls) {
     public StorageNodeConfig {
         if (listen == null) listen = "127.0.0.1:7000";
         hostAndPort(listen);
         if (storage == null) storage = "rocksdb";
+        if (tls != null && tls.ca() != null) throw new IllegalArgumentException("tls.ca: a storage node calls no other service; set tls.cert and tls.key only");
         if (threads == null) threads = 16;
         if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be 1..256, got " + threads);
         if (nodeId != null && !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("nodeId must match " + ChunkStore.ID + ", got " + nodeId);
@@ -68,6 +72,6 @@ public record StorageNodeConfig(String listen, String storage, Path data, String
 
     /** Reads a YAML config file, applies environment overrides and validates (see {@link YamlConfig}). */
     public static StorageNodeConfig load(Path file) {
-        return YamlConfig.load(file, StorageNodeConfig.class, java.util.Set.of("data", "cephConf"));
+        return YamlConfig.load(file, StorageNodeConfig.class, java.util.Set.of("data", "cephConf", "tls.cert", "tls.key", "tls.ca"));
     }
 }

@@ -74,10 +74,16 @@ public final class StorageNodeServer implements AutoCloseable {
      */
     public StorageNodeServer(ChunkStore store, String nodeId, InetSocketAddress addr, int threads, Metrics metrics, Health health)
             throws IOException {
+        this(store, nodeId, addr, threads, metrics, health, null);
+    }
+
+    /** As above; serves HTTPS with {@code ssl} when not null (see {@link dev.strata.core.rpc.InternalTls}). */
+    public StorageNodeServer(ChunkStore store, String nodeId, InetSocketAddress addr, int threads, Metrics metrics, Health health,
+                             javax.net.ssl.SSLContext ssl) throws IOException {
         if (nodeId == null || !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("node id must match " + ChunkStore.ID + ", got " + nodeId);
         this.store = store;
         this.nodeId = nodeId;
-        this.server = HttpServer.create(addr, 128);
+        this.server = dev.strata.core.rpc.InternalTls.bind(addr, 128, ssl);
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "storage-node-http");
             t.setDaemon(true);

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.cli.ServeConfig;
 import dev.strata.cli.SingleNode;
 import dev.strata.core.oci.Digest;
-import dev.strata.gateway.auth.Pem;
+import dev.strata.core.util.Pem;
 import dev.strata.gateway.auth.Scope;
 import dev.strata.gateway.auth.TokenKeys;
 import dev.strata.gateway.auth.Tokens;

@@ -19,7 +19,7 @@ import java.util.Set;
  * The one loader of the typed config records of {@code strata storage-node | gateway | upload-service
  * | manifest-service | gc-service --config FILE}: YAML first, then environment overrides, then the
  * record's own validation (its compact constructor). Unknown keys are rejected; relative paths named
- * in {@code pathKeys} are resolved against the file's directory.
+ * in {@code pathKeys} (keys, or dotted paths such as {@code tls.cert}) are resolved against the file's directory.
  *
  * <p>Environment overrides: {@code STRATA_CONFIG_} followed by the key path in upper case, camelCase
  * split by {@code _} and nesting joined by {@code _}: {@code kafka.bootstrapServers} is
@@ -48,8 +48,16 @@ public final class YamlConfig {
             ObjectNode o = (ObjectNode) tree;
             overrides(o, type, ENV_PREFIX, env);
             Path dir = file.toAbsolutePath().getParent();
-            for (String key : pathKeys) {
-                if (o.hasNonNull(key) && o.get(key).isTextual()) o.put(key, dir.resolve(o.get(key).asText()).normalize().toString());
+            for (String keyPath : pathKeys) { // a key, or a dotted path into nested mappings (tls.cert)
+                ObjectNode parent = o;
+                String[] parts = keyPath.split("\\.");
+                for (int i = 0; i < parts.length - 1 && parent != null; i++) {
+                    parent = parent.get(parts[i]) instanceof ObjectNode child ? child : null;
+                }
+                String key = parts[parts.length - 1];
+                if (parent != null && parent.hasNonNull(key) && parent.get(key).isTextual()) {
+                    parent.put(key, dir.resolve(parent.get(key).asText()).normalize().toString());
+                }
             }
             return yaml.treeToValue(o, type);
         } catch (JsonMappingException e) {

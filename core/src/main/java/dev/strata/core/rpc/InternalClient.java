@@ -48,23 +48,24 @@ public final class InternalClient {
 
     /**
      * @param service        what the instances are, for messages (e.g. upload-service)
-     * @param endpoints      base URLs http://HOST:PORT of its instances
+     * @param endpoints      base URLs http(s)://HOST:PORT of its instances
      * @param requestTimeout bound of one attempt
      * @param deadline       bound of a whole call with its retries
      */
     public InternalClient(String service, List<String> endpoints, Duration requestTimeout, Duration deadline) {
+        this(service, endpoints, requestTimeout, deadline, null);
+    }
+
+    /** As above; {@code ssl} (trusting the internal CA) is required for https:// endpoints. */
+    public InternalClient(String service, List<String> endpoints, Duration requestTimeout, Duration deadline, javax.net.ssl.SSLContext ssl) {
         if (endpoints == null || endpoints.isEmpty()) throw new IllegalArgumentException(service + ": no endpoints");
         this.service = service;
         this.endpoints = endpoints.stream().map(e -> {
-            URI u = URI.create(e.endsWith("/") ? e.substring(0, e.length() - 1) : e);
-            if (!"http".equals(u.getScheme()) || u.getHost() == null || u.getPort() < 0) {
-                throw new IllegalArgumentException(service + " URL must be http://HOST:PORT, got " + e);
-            }
-            return u;
+            return InternalTls.checkBase(service, e.endsWith("/") ? e.substring(0, e.length() - 1) : e, ssl);
         }).toList();
         this.requestTimeout = requestTimeout;
         this.deadline = deadline;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        this.http = InternalTls.client(ssl)
                 .connectTimeout(Duration.ofMillis(Math.min(2000, requestTimeout.toMillis()))).build();
         this.next.set((int) (Math.random() * 1000));
     }

@@ -55,8 +55,13 @@ public final class InternalServer implements AutoCloseable {
 
     /** Binds {@code addr} (port 0 picks a free one) and starts serving. */
     public InternalServer(InetSocketAddress addr, int threads, Health health) throws IOException {
+        this(addr, threads, health, null);
+    }
+
+    /** As above; serves HTTPS with {@code ssl} when not null (see {@link InternalTls}). */
+    public InternalServer(InetSocketAddress addr, int threads, Health health, javax.net.ssl.SSLContext ssl) throws IOException {
         this.health = health;
-        this.server = HttpServer.create(addr, 256);
+        this.server = InternalTls.bind(addr, 256, ssl);
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, health.service() + "-http");
             t.setDaemon(true);

@@ -1,5 +1,6 @@
 package dev.strata.gateway.auth;
 
+import dev.strata.core.util.Pem;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;

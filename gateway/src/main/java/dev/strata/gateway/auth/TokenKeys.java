@@ -1,5 +1,6 @@
 package dev.strata.gateway.auth;
 
+import dev.strata.core.util.Pem;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;

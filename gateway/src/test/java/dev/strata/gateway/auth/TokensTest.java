@@ -1,5 +1,6 @@
 package dev.strata.gateway.auth;
 
+import dev.strata.core.util.Pem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

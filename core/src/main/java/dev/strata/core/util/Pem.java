@@ -1,4 +1,4 @@
-package dev.strata.gateway.auth;
+package dev.strata.core.util;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -95,7 +95,24 @@ public final class Pem {
         }
     }
 
-    static ECPublicKey jca(PublicKey k) {
+    /** Reads every X.509 certificate in a PEM file, in file order (a chain: leaf first). */
+    public static java.util.List<java.security.cert.X509Certificate> readCertificates(Path file) {
+        java.util.List<java.security.cert.X509Certificate> certs = new java.util.ArrayList<>();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
+            var conv = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter();
+            for (Object o = p.readObject(); o != null; o = p.readObject()) {
+                if (o instanceof org.bouncycastle.cert.X509CertificateHolder h) certs.add(conv.getCertificate(h));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalArgumentException("bad certificate in " + file + ": " + e.getMessage(), e);
+        }
+        if (certs.isEmpty()) throw new IllegalArgumentException("no certificate in " + file);
+        return certs;
+    }
+
+    public static ECPublicKey jca(PublicKey k) {
         try {
             return (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(k.getEncoded()));
         } catch (java.security.GeneralSecurityException | ClassCastException e) {
@@ -103,7 +120,7 @@ public final class Pem {
         }
     }
 
-    static ECPrivateKey jca(java.security.PrivateKey k) {
+    public static ECPrivateKey jca(java.security.PrivateKey k) {
         try {
             return (ECPrivateKey) KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(k.getEncoded()));
         } catch (java.security.GeneralSecurityException | ClassCastException e) {
