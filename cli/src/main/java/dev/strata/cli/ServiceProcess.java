@@ -126,7 +126,7 @@ final class ServiceProcess implements AutoCloseable {
             javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
+            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
             UploadServiceImpl uploads = p.keep(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), common.requestTimeout()));
@@ -144,7 +144,7 @@ final class ServiceProcess implements AutoCloseable {
             javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
+            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
@@ -165,7 +165,7 @@ final class ServiceProcess implements AutoCloseable {
             javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
             LogConfig log = c.kafka().log();
             awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(c.storage().placement().open(common.requestTimeout(), ssl));
+            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
             RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
             EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
@@ -185,7 +185,7 @@ final class ServiceProcess implements AutoCloseable {
         return boot(p -> {
             Duration timeout = c.timeout();
             javax.net.ssl.SSLContext ssl = c.internalTls() == null ? null : c.internalTls().client();
-            ChunkStore chunks = p.keep(c.storage().placement().open(timeout, ssl));
+            ChunkStore chunks = p.keep(chunkStore(c.storage(), timeout, ssl));
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, ssl));
             RemoteManifestService manifests = new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout, ssl));
             GatewayConfig gw = GatewayConfig.defaults(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen()));
@@ -219,6 +219,11 @@ final class ServiceProcess implements AutoCloseable {
                     c.internalTls() == null ? null : c.internalTls().server()));
             p.adminPort = admin.port();
         });
+    }
+
+    /** The storage nodes of {@code storage}, behind the same validation and metrics decorators as under {@code serve}. */
+    private static ChunkStore chunkStore(ProcessConfig.Storage storage, java.time.Duration timeout, javax.net.ssl.SSLContext ssl) {
+        return dev.strata.core.spi.ChunkStores.decorate(storage.placement().open(timeout, ssl));
     }
 
     @Override
