@@ -27,14 +27,25 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
     private final KafkaRaftServer server;
+    private final String advertisedHost;
     private final int brokerPort;
 
-    private EmbeddedKafka(KafkaRaftServer server, int brokerPort) {
+    private EmbeddedKafka(KafkaRaftServer server, String advertisedHost, int brokerPort) {
         this.server = server;
+        this.advertisedHost = advertisedHost;
         this.brokerPort = brokerPort;
     }
 
     public static EmbeddedKafka start(Path dir) throws IOException {
+        return start(dir, "127.0.0.1", "127.0.0.1");
+    }
+
+    /**
+     * As {@link #start(Path)}, with the client listener on {@code listenHost} (e.g. 0.0.0.0 in a
+     * container) and advertised to clients as {@code advertisedHost} (the address they reach this
+     * broker at). The controller listener stays on the loopback address: only this broker talks to it.
+     */
+    public static EmbeddedKafka start(Path dir, String listenHost, String advertisedHost) throws IOException {
         Files.createDirectories(dir);
         Path portsFile = dir.resolve("ports.properties");
         Properties ports = new Properties();
@@ -53,8 +64,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
+        p.put("listeners", "PLAINTEXT://" + listenHost + ":" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + advertisedHost + ":" + brokerPort);
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
@@ -85,8 +96,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         server.startup();
-        LOG.info("embedded Kafka broker on 127.0.0.1:{}", brokerPort);
-        return new EmbeddedKafka(server, brokerPort);
+        LOG.info("embedded Kafka broker on {}:{} (advertised as {})", listenHost, brokerPort, advertisedHost);
+        return new EmbeddedKafka(server, advertisedHost, brokerPort);
     }
 
     private static int port(Properties ports, String key) throws IOException {
@@ -112,7 +123,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + brokerPort;
+        return advertisedHost + ":" + brokerPort;
     }
 
     @Override

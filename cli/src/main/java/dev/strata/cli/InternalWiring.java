@@ -1,6 +1,6 @@
 package dev.strata.cli;
 
-import dev.strata.core.rpc.Health;
+import dev.strata.core.metrics.Health;
 import dev.strata.core.rpc.InternalClient;
 import dev.strata.core.rpc.InternalServer;
 import dev.strata.core.rpc.RemoteGc;
@@ -28,13 +28,13 @@ final class InternalWiring implements AutoCloseable {
 
     InternalWiring(UploadServiceImpl u, ManifestServiceImpl m, GcService g, Duration timeout) throws IOException {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-        uploadServer = new InternalServer(any, 16, new Health("upload-service"))
+        uploadServer = new InternalServer("upload-service", any, 16, new Health())
                 .beforeOp(() -> u.projection().awaitLogEnd(timeout));
         RemoteUploadService.bind(uploadServer, u);
-        manifestServer = new InternalServer(any, 16, new Health("manifest-service"))
+        manifestServer = new InternalServer("manifest-service", any, 16, new Health())
                 .beforeOp(() -> m.projection().awaitLogEnd(timeout));
         RemoteManifestService.bind(manifestServer, m);
-        gcServer = new InternalServer(any, 8, new Health("gc-service"))
+        gcServer = new InternalServer("gc-service", any, 8, new Health())
                 .beforeOp(() -> g.projection().awaitLogEnd(timeout));
         RemoteGc.bind(gcServer, g, g);
         uploads = new RemoteUploadService(client("upload-service", uploadServer, timeout));

@@ -4,7 +4,11 @@ import dev.strata.core.log.EventLog;
 import dev.strata.core.log.LogConfig;
 import dev.strata.core.log.Projection;
 import dev.strata.core.oci.Reference;
-import dev.strata.core.rpc.Health;
+import dev.strata.core.metrics.Health;
+import dev.strata.core.metrics.JvmMetrics;
+import dev.strata.core.metrics.MeteredUploadService;
+import dev.strata.core.metrics.Metrics;
+import dev.strata.core.metrics.ProjectionMonitor;
 import dev.strata.core.rpc.InternalClient;
 import dev.strata.core.rpc.InternalServer;
 import dev.strata.core.rpc.RemoteGc;
@@ -34,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * One service as its own process: the same service classes as {@code strata serve}, wired to an
  * external Kafka, storage nodes over HTTP, and the other services through their internal HTTP APIs
  * ({@link RemoteUploadService}, {@link RemoteManifestService}, {@link RemoteGc}) instead of in-process
- * calls. Each serves /healthz and /readyz. Closing stops everything in reverse order.
+ * calls. Each serves /healthz, /readyz and /metrics (one {@link Metrics} registry and one
+ * {@link Health} per process: request counters by operation, projection lag, JVM gauges, and per
+ * service upload sessions or GC progress and storage usage). Closing stops everything in reverse order.
  */
 final class ServiceProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
@@ -101,18 +107,39 @@ final class ServiceProcess implements AutoCloseable {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
-    /** Ready when the projection runs and has applied the log up to its current end (bounded). */
-    static String caughtUp(Projection p) {
-        if (!p.healthy()) return "projection " + p.name() + " stopped";
-        p.awaitLogEnd(Duration.ofSeconds(3));
-        return null;
+    /**
+     * What the upload-, manifest- and gc-service processes share, opened in this order: Kafka awaited
+     * (topics created), the chunk store, the projection's RocksDB, the event log, and the process's
+     * metrics registry (with JVM gauges) and readiness checks.
+     */
+    private record Base(ProcessConfig.Common common, javax.net.ssl.SSLContext ssl, ChunkStore chunks, RocksKvStore kv, EventLog events,
+                        Metrics metrics, Health health) {}
+
+    private Base base(ProcessConfig.Common common, ProcessConfig.Kafka kafka, ProcessConfig.Storage storage, java.nio.file.Path data) {
+        javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
+        LogConfig log = kafka.log();
+        awaitKafka(log, common.startupTimeout());
+        ChunkStore chunks = keep(chunkStore(storage, common.requestTimeout(), ssl));
+        RocksKvStore kv = keep(new RocksKvStore(data));
+        EventLog events = keep(new EventLog(log, common.requestTimeout()));
+        Metrics metrics = new Metrics();
+        JvmMetrics.register(metrics);
+        return new Base(common, ssl, chunks, kv, events, metrics, new Health());
     }
 
-    private InternalServer internalServer(ProcessConfig.Common c, Health health) throws IOException {
-        InternalServer s = keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
-                c.threads(), health, c.tls() == null ? null : c.tls().server()));
+    /**
+     * Serves {@code service}'s internal API: ready when {@code projection} runs and is caught up
+     * ({@link ProjectionMonitor}, which also exports its lag), and every operation first awaits the
+     * projection up to the log end.
+     */
+    private InternalServer serve(String service, Base b, Projection projection) throws IOException {
+        new ProjectionMonitor(b.metrics(), b.health(), Clock.systemUTC()).watch(projection);
+        ProcessConfig.Common c = b.common();
+        InternalServer s = keep(new InternalServer(service, new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
+                c.threads(), b.health(), b.metrics(), c.tls() == null ? null : c.tls().server()));
         port = s.port();
         adminPort = port;
+        s.beforeOp(() -> projection.awaitLogEnd(c.requestTimeout()));
         return s;
     }
 
@@ -122,62 +149,37 @@ final class ServiceProcess implements AutoCloseable {
 
     static ServiceProcess upload(ProcessConfig.UploadService c) throws Exception {
         return boot(p -> {
-            ProcessConfig.Common common = c.common();
-            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
-            LogConfig log = c.kafka().log();
-            awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
-            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
-            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
-            UploadServiceImpl uploads = p.keep(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), common.requestTimeout()));
+            Base b = p.base(c.common(), c.kafka(), c.storage(), c.data());
+            UploadServiceImpl uploads = p.keep(new UploadServiceImpl(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), b.common().requestTimeout()));
             uploads.start();
-            Health health = new Health("upload-service").check("projection", () -> caughtUp(uploads.projection()));
-            InternalServer server = p.internalServer(common, health);
-            server.beforeOp(() -> uploads.projection().awaitLogEnd(common.requestTimeout()));
-            RemoteUploadService.bind(server, uploads);
+            RemoteUploadService.bind(p.serve("upload-service", b, uploads.projection()), new MeteredUploadService(uploads, b.metrics()));
         });
     }
 
     static ServiceProcess manifest(ProcessConfig.ManifestService c) throws Exception {
         return boot(p -> {
-            ProcessConfig.Common common = c.common();
-            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
-            LogConfig log = c.kafka().log();
-            awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
-            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
-            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
-            ManifestServiceImpl manifests = p.keep(new ManifestServiceImpl(events, kv, chunks, uploads, Clock.systemUTC(),
-                    common.requestTimeout(), 4 << 20, 64L << 20, c.window()));
-            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), common.requestTimeout(), ssl)));
+            Base b = p.base(c.common(), c.kafka(), c.storage(), c.data());
+            Duration timeout = b.common().requestTimeout();
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, b.ssl()));
+            ManifestServiceImpl manifests = p.keep(new ManifestServiceImpl(b.events(), b.kv(), b.chunks(), uploads, Clock.systemUTC(),
+                    timeout, 4 << 20, 64L << 20, c.window()));
+            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), timeout, b.ssl())));
             manifests.start();
-            Health health = new Health("manifest-service").check("projection", () -> caughtUp(manifests.projection()));
-            InternalServer server = p.internalServer(common, health);
-            server.beforeOp(() -> manifests.projection().awaitLogEnd(common.requestTimeout()));
-            RemoteManifestService.bind(server, manifests);
+            RemoteManifestService.bind(p.serve("manifest-service", b, manifests.projection()), manifests);
         });
     }
 
     static ServiceProcess gc(ProcessConfig.GcService c) throws Exception {
         return boot(p -> {
-            ProcessConfig.Common common = c.common();
-            javax.net.ssl.SSLContext ssl = common.tls() == null ? null : common.tls().client();
-            LogConfig log = c.kafka().log();
-            awaitKafka(log, common.startupTimeout());
-            ChunkStore chunks = p.keep(chunkStore(c.storage(), common.requestTimeout(), ssl));
-            RocksKvStore kv = p.keep(new RocksKvStore(c.data()));
-            EventLog events = p.keep(new EventLog(log, common.requestTimeout()));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), common.requestTimeout(), ssl));
+            Base b = p.base(c.common(), c.kafka(), c.storage(), c.data());
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), b.common().requestTimeout(), b.ssl()));
             // across processes there is no shared lock: the fence is the manifest-service's validation window
-            GcService gc = p.keep(new GcService(events, kv, chunks, Clock.systemUTC(), c.gc(), common.requestTimeout(), Runnable::run,
+            GcService gc = p.keep(new GcService(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), c.gc(), b.common().requestTimeout(), Runnable::run,
                     GcService.validationWindowFence(c.window()), uploads::expireIdle,
                     () -> null)); // orphan chunks: the upload sessions live in another process (not collected yet)
+            gc.monitoring(b.metrics());
             gc.start();
-            Health health = new Health("gc-service").check("projection", () -> caughtUp(gc.projection()));
-            InternalServer server = p.internalServer(common, health);
-            server.beforeOp(() -> gc.projection().awaitLogEnd(common.requestTimeout()));
-            RemoteGc.bind(server, gc, gc);
+            RemoteGc.bind(p.serve("gc-service", b, gc.projection()), gc, gc);
         });
     }
 
@@ -198,14 +200,9 @@ final class ServiceProcess implements AutoCloseable {
             Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
             p.keep(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
             Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
-            if (!c.gcServices().isEmpty()) {
-                RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout, ssl));
-                gateway.garbageCollector(gc);
-                gateway.quotas(gc);
-            }
-            p.keep(gateway);
-            p.port = gateway.start();
-            Health health = new Health("gateway")
+            Metrics metrics = new Metrics();
+            JvmMetrics.register(metrics);
+            Health health = new Health()
                     .check("upload-service", () -> {
                         uploads.session("readyz-probe");
                         return null;
@@ -214,8 +211,17 @@ final class ServiceProcess implements AutoCloseable {
                         manifests.statManifest("strata/readyz", Reference.parse("probe"));
                         return null;
                     });
-            InternalServer admin = p.keep(new InternalServer(new InetSocketAddress(ProcessConfig.host(c.adminListen()),
-                    ProcessConfig.port(c.adminListen())), 4, health,
+            gateway.monitoring(metrics, health);
+            if (!c.gcServices().isEmpty()) {
+                RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout, ssl));
+                gateway.garbageCollector(gc);
+                gateway.quotas(gc);
+            }
+            p.keep(gateway);
+            p.port = gateway.start();
+            // the admin port: the same checks and registry as the OCI port's /readyz and /metrics
+            InternalServer admin = p.keep(new InternalServer("gateway-admin", new InetSocketAddress(ProcessConfig.host(c.adminListen()),
+                    ProcessConfig.port(c.adminListen())), 4, health, metrics,
                     c.internalTls() == null ? null : c.internalTls().server()));
             p.adminPort = admin.port();
         });

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.core.oci.Digest;
-import dev.strata.core.rpc.Health;
+import dev.strata.core.metrics.Health;
 import dev.strata.core.rpc.InternalClient;
 import dev.strata.core.rpc.InternalServer;
 import dev.strata.core.rpc.InternalTls;
@@ -151,7 +151,7 @@ class InternalTlsTest {
         Files.copy(certs.resolve(DevCertificates.CA_KEY), other.resolve(DevCertificates.CA_KEY));
         DevCertificates.generate(other, List.of("other.example"), Duration.ofDays(1)); // same CA, another name
         InternalTls wrongName = new InternalTls(other.resolve(DevCertificates.SERVER_CERT), other.resolve(DevCertificates.SERVER_KEY), null);
-        try (InternalServer server = new InternalServer(new InetSocketAddress("127.0.0.1", 0), 2, new Health("probe"), wrongName.server())) {
+        try (InternalServer server = new InternalServer("probe", new InetSocketAddress("127.0.0.1", 0), 2, new Health(), new dev.strata.core.metrics.Metrics(), wrongName.server())) {
             server.op("ping", args -> "pong");
             InternalClient client = new InternalClient("probe", List.of("https://127.0.0.1:" + server.port()), Duration.ofSeconds(5),
                     Duration.ofSeconds(8), tls.client());

@@ -3,7 +3,6 @@ package dev.strata.cli.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +13,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.BindMode;
@@ -29,11 +27,10 @@ import org.testcontainers.utility.DockerImageName;
  * container stopped in the middle of a push, a new container on the same data, the push redone
  * and everything intact.
  *
- * <p>Runs when {@value #IMAGE_PROPERTY} names a loaded image and DOCKER_HOST reaches an engine;
+ * <p>Runs when {@value Containers#IMAGE_PROPERTY} names a loaded image and DOCKER_HOST reaches an engine;
  * bin/test sets both up (deploy/image/podman-service.sh, build.sh, podman load).
  */
 class ContainerE2ETest {
-    static final String IMAGE_PROPERTY = "strata.container.image";
     static final int PORT = 5000;
     static Tools tools;
     static Path work;
@@ -41,13 +38,9 @@ class ContainerE2ETest {
 
     @BeforeAll
     static void setUp() {
-        String name = System.getProperty(IMAGE_PROPERTY, "");
-        Assumptions.assumeTrue(!name.isBlank(), "set -D" + IMAGE_PROPERTY + "=NAME:TAG (and DOCKER_HOST) to run the container tests;"
-                + " bin/test does: deploy/image/podman-service.sh, deploy/image/build.sh, podman load");
-        Tools.require("skopeo", "umoci");
+        image = Containers.imageOrSkip();
         tools = Tools.get();
         work = E2E.freshDir("container");
-        image = DockerImageName.parse(name);
     }
 
     private static GenericContainer<?> serve(Path data) {
@@ -61,66 +54,34 @@ class ContainerE2ETest {
     }
 
     private static String hostPort(GenericContainer<?> c) {
-        return "127.0.0.1:" + c.getMappedPort(PORT);
+        return Containers.hostPort(c, PORT);
     }
 
     private static OciLayout buildImage(String name, long... layerSizes) {
-        OciLayout layout = OciLayout.init(tools, work.resolve(name)).newImage(tools, "t", "linux", "amd64");
-        for (int k = 0; k < layerSizes.length; k++) {
-            layout.addLayer(tools, "t", Map.of("data/" + name + "-" + k + ".bin", layerSizes[k]));
-        }
-        return layout.gc(tools);
+        return Containers.buildImage(tools, work, name, layerSizes);
     }
 
-    private static double sample(String scrape, String series) {
-        for (String line : scrape.split("\n")) {
-            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1));
-        }
-        return 0;
-    }
-
-    private static String scrape(RegistryClient c) {
-        HttpResponse<byte[]> r = c.get("/metrics");
-        assertEquals(200, r.statusCode());
-        return new String(r.body(), StandardCharsets.UTF_8);
-    }
-
-    /** Pulls the image back with skopeo and checks the manifest digest and every blob. */
     private static void assertPullsBack(String hostPort, String repo, String tag, OciLayout layout, String name) {
-        OciLayout back = new OciLayout(work.resolve(name));
-        tools.skopeo("copy", "--src-tls-verify=false", "docker://" + hostPort + "/" + repo + ":" + tag, back.ref("t"));
-        assertEquals(layout.digestOf("t"), back.digestOf("t"), "manifest digest after the round trip");
-        for (Map.Entry<String, Long> b : OciLayout.blobsOf(layout.manifest("t")).entrySet()) {
-            assertEquals(b.getValue(), back.blob(b.getKey()).toFile().length(), "size of " + b.getKey());
-            assertEquals(b.getKey(), sha256(back.blob(b.getKey())), "content of " + b.getKey());
-        }
-    }
-
-    private static String sha256(Path p) {
-        try {
-            return E2E.digest(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Containers.assertPullsBack(tools, work, hostPort, repo, tag, layout, name);
     }
 
     @Test
     void serveInAContainerPushAndPullWithSkopeo() throws Exception {
         try (GenericContainer<?> c = serve(null)) {
             RegistryClient client = new RegistryClient("http://" + hostPort(c));
-            String before = scrape(client);
+            String before = Containers.scrape(client);
             OciLayout layout = buildImage("ctr-basic", 3L * 1024 * 1024 + 7, 4096);
             String repo = "ctr/basic-" + E2E.token();
             tools.skopeo("copy", "--dest-tls-verify=false", layout.ref("t"), "docker://" + hostPort(c) + "/" + repo + ":v1");
             assertPullsBack(hostPort(c), repo, "v1", layout, "ctr-basic-back");
 
-            String after = scrape(client);
+            String after = Containers.scrape(client);
             String put = "strata_http_requests_total{server=\"gateway\",route=\"blob_uploads\",method=\"PUT\",status=\"201\"}";
-            assertTrue(sample(after, put) >= sample(before, put) + 3, "3 blobs (2 layers and the config) committed:\n" + after);
+            assertTrue(Containers.sample(after, put) >= Containers.sample(before, put) + 3, "3 blobs (2 layers and the config) committed:\n" + after);
             String in = "strata_http_received_bytes_total{server=\"gateway\",route=\"blob_uploads\"}";
-            assertTrue(sample(after, in) - sample(before, in) >= 3L * 1024 * 1024, after);
+            assertTrue(Containers.sample(after, in) - Containers.sample(before, in) >= 3L * 1024 * 1024, after);
             String manifests = "strata_http_requests_total{server=\"gateway\",route=\"manifests\",method=\"PUT\",status=\"201\"}";
-            assertTrue(sample(after, manifests) >= 1, after);
+            assertTrue(Containers.sample(after, manifests) >= 1, after);
             // the image logs JSON lines; access lines carry the request id the client sent
             client.get("/v2/", "X-Request-Id", "container-test-1");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -158,8 +119,7 @@ class ContainerE2ETest {
             List<String> nodes = new ArrayList<>();
             for (int i = 0; i < ids.size(); i++) {
                 // podman's CNI networks here have no DNS plugin: address the nodes by IP
-                String ip = started.get(i).getContainerInfo().getNetworkSettings().getNetworks().values().iterator().next().getIpAddress();
-                nodes.add(ids.get(i) + "=http://" + ip + ":7000");
+                nodes.add(ids.get(i) + "=http://" + Containers.ip(started.get(i)) + ":7000");
             }
             GenericContainer<?> registry = new GenericContainer<>(image)
                     .withNetwork(net)
@@ -178,7 +138,7 @@ class ContainerE2ETest {
             Tools.Background push = tools.start(cmd);
             String in = "strata_http_received_bytes_total{server=\"gateway\",route=\"blob_uploads\"}";
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (sample(scrape(client), in) < 4L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
+            while (Containers.sample(Containers.scrape(client), in) < 4L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             GenericContainer<?> victim = started.get(1);
@@ -199,7 +159,7 @@ class ContainerE2ETest {
             // the two live nodes took chunk writes (their own /metrics)
             for (GenericContainer<?> n : List.of(started.get(0), started.get(2))) {
                 String m = new String(new RegistryClient("http://127.0.0.1:" + n.getMappedPort(7000)).get("/metrics").body(), StandardCharsets.UTF_8);
-                assertTrue(sample(m, "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"PUT\",status=\"201\"}") > 0, m);
+                assertTrue(Containers.sample(m, "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"PUT\",status=\"201\"}") > 0, m);
             }
         } finally {
             for (int i = started.size() - 1; i >= 0; i--) started.get(i).stop();
@@ -225,7 +185,7 @@ class ContainerE2ETest {
             // stop once some upload bytes went in, while the big layer is still streaming
             String in = "strata_http_received_bytes_total{server=\"gateway\",route=\"blob_uploads\"}";
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (sample(scrape(client), in) < 8L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
+            while (Containers.sample(Containers.scrape(client), in) < 8L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             for (String d : blobs.keySet()) if (client.headBlob(repo, d) == 200) acked.add(d);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.strata.core.metrics.Health;
 import dev.strata.core.oci.OciError;
 import dev.strata.core.oci.OciException;
 import java.io.IOException;
@@ -24,12 +25,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The internal HTTP API over real loopback HTTP: errors, failover, retries only when safe, health. */
+/** The internal HTTP API over real loopback HTTP: errors, failover, retries only when safe, health, metrics. */
 class InternalHttpTest {
     private final List<InternalServer> servers = new ArrayList<>();
 
-    private InternalServer server(Health h) throws IOException {
-        InternalServer s = new InternalServer(new InetSocketAddress("127.0.0.1", 0), 4, h);
+    private InternalServer server(String service, Health h) throws IOException {
+        InternalServer s = new InternalServer(service, new InetSocketAddress("127.0.0.1", 0), 4, h);
         servers.add(s);
         return s;
     }
@@ -58,7 +59,7 @@ class InternalHttpTest {
 
     @Test
     void resultsAndServiceErrorsCrossTheWireUnchanged() throws Exception {
-        InternalServer s = server(new Health("t"));
+        InternalServer s = server("t", new Health());
         s.op("echo", a -> new Echo(a.path("text").asText(), a.path("n").asLong()))
                 .op("range", a -> { throw OciError.BLOB_UPLOAD_RANGE_INVALID.exception("chunk starts at 5 but the upload has 3 bytes"); })
                 .op("nothing", a -> null);
@@ -74,7 +75,7 @@ class InternalHttpTest {
 
     @Test
     void aRefusedConnectionMovesToTheNextInstanceEvenForNonIdempotentCommands() throws Exception {
-        InternalServer s = server(new Health("t"));
+        InternalServer s = server("t", new Health());
         AtomicInteger calls = new AtomicInteger();
         s.op("start", a -> calls.incrementAndGet());
         InternalClient c = client(List.of(deadUrl(), url(s)));
@@ -86,12 +87,12 @@ class InternalHttpTest {
     void a503IsRetriedElsewhereOnlyWhenTheOperationIsIdempotent() throws Exception {
         AtomicInteger failing = new AtomicInteger();
         AtomicInteger healthy = new AtomicInteger();
-        InternalServer bad = server(new Health("bad"));
+        InternalServer bad = server("bad", new Health());
         bad.op("op", a -> {
             failing.incrementAndGet();
             throw OciError.UNAVAILABLE.exception("event log unavailable");
         });
-        InternalServer good = server(new Health("good"));
+        InternalServer good = server("good", new Health());
         good.op("op", a -> healthy.incrementAndGet());
         // idempotent: whichever instance the round-robin starts at, the call ends on the healthy one
         InternalClient both = client(List.of(url(bad), url(good)));
@@ -126,7 +127,7 @@ class InternalHttpTest {
 
     @Test
     void aSlowInstanceTimesOutWithinTheDeadline() throws Exception {
-        InternalServer s = server(new Health("slow"));
+        InternalServer s = server("slow", new Health());
         s.op("slow", a -> {
             Thread.sleep(60_000);
             return null;
@@ -138,7 +139,7 @@ class InternalHttpTest {
 
     @Test
     void beforeOpRunsBeforeEveryOperation() throws Exception {
-        InternalServer s = server(new Health("t"));
+        InternalServer s = server("t", new Health());
         AtomicInteger hook = new AtomicInteger();
         s.beforeOp(hook::incrementAndGet).op("read", a -> hook.get());
         InternalClient c = client(List.of(url(s)));
@@ -149,7 +150,7 @@ class InternalHttpTest {
     @Test
     void healthzIsLivenessAndReadyzReportsFailingChecks() throws Exception {
         AtomicReference<String> why = new AtomicReference<>("projection uploads stopped");
-        InternalServer s = server(new Health("upload-service").check("projection", why::get));
+        InternalServer s = server("upload-service", new Health().check("projection", why::get));
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> live = http.send(HttpRequest.newBuilder(URI.create(url(s) + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, live.statusCode());
@@ -163,7 +164,7 @@ class InternalHttpTest {
 
     @Test
     void oversizedAndMalformedRequestsAre400AndTheServerKeepsServing() throws Exception {
-        InternalServer s = server(new Health("t"));
+        InternalServer s = server("t", new Health());
         s.op("echo", a -> a);
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create(url(s) + InternalServer.PREFIX + "echo"))
@@ -174,5 +175,28 @@ class InternalHttpTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[InternalServer.MAX_BODY + 10])).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(400, big.statusCode());
         assertEquals(Map.of("a", 1), client(List.of(url(s))).call("echo", Map.of("a", 1), Map.class, true));
+    }
+
+    @Test
+    void metricsCountEachOperationByStatusWithItsBytesAndUnknownPathsShareOneRoute() throws Exception {
+        InternalServer s = server("upload-service", new Health());
+        s.op("uploads.echo", a -> a).op("uploads.fail", a -> { throw OciError.BLOB_UNKNOWN.exception("no such blob"); });
+        InternalClient c = client(List.of(url(s)));
+        c.callRaw("uploads.echo", Map.of("text", "0123456789"), true);
+        c.callRaw("uploads.echo", Map.of("text", "0123456789"), true);
+        assertThrows(OciException.class, () -> c.callRaw("uploads.fail", Map.of(), true));
+        for (int i = 0; i < 3; i++) assertThrows(OciException.class, () -> c.callRaw("no.such" + System.nanoTime(), Map.of(), true));
+        HttpResponse<String> m = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url(s) + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, m.statusCode());
+        assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), m.headers().toString());
+        String text = m.body();
+        assertTrue(text.contains("strata_http_requests_total{server=\"upload-service\",route=\"uploads.echo\",method=\"POST\",status=\"200\"} 2\n"), text);
+        assertTrue(text.contains("strata_http_requests_total{server=\"upload-service\",route=\"uploads.fail\",method=\"POST\",status=\"404\"} 1\n"), text);
+        assertTrue(text.contains("strata_http_requests_total{server=\"upload-service\",route=\"unknown_op\",method=\"POST\",status=\"404\"} 3\n"), text);
+        // {"text":"0123456789"} is 21 bytes, twice in; the echo sends the same back
+        assertTrue(text.contains("strata_http_received_bytes_total{server=\"upload-service\",route=\"uploads.echo\"} 42\n"), text);
+        assertTrue(text.contains("strata_http_sent_bytes_total{server=\"upload-service\",route=\"uploads.echo\"} 42\n"), text);
+        assertTrue(!text.contains("no.such"), "client-chosen paths never become series:\n" + text);
     }
 }
