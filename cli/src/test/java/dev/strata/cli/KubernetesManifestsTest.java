@@ -255,6 +255,32 @@ class KubernetesManifestsTest {
         }
     }
 
+    /**
+     * Every Strata pod (every service answers /metrics, on the port its probes use) is scraped:
+     * prometheus.io annotations naming /metrics and one of the container's declared ports.
+     */
+    @Test
+    void everyWorkloadIsScrapedOnAPortThatServesMetrics() throws IOException {
+        for (Overlay o : overlays()) {
+            for (HasMetadata w : workloads(o.objects())) {
+                String where = o.name() + " " + w.getKind() + "/" + w.getMetadata().getName();
+                Map<String, String> a = template(w).getMetadata().getAnnotations();
+                assertNotNull(a, where + ": no prometheus.io annotations");
+                assertEquals("true", a.get("prometheus.io/scrape"), where + ": prometheus.io/scrape");
+                assertEquals(Monitoring.METRICS, a.get("prometheus.io/path"), where + ": prometheus.io/path");
+                String port = a.get("prometheus.io/port");
+                assertNotNull(port, where + ": prometheus.io/port");
+                Container c = template(w).getSpec().getContainers().get(0);
+                int served = containerPort(c, new IntOrString(Integer.parseInt(port)), where + " prometheus.io/port");
+                // the port the readiness probe reaches serves /metrics too (one server per port mounts all three paths),
+                // except the gateway's OCI port, which serves /metrics next to /v2/
+                int ready = containerPort(c, c.getReadinessProbe().getHttpGet().getPort(), where);
+                assertTrue(served == ready || strataArgs(c).get(0).equals("gateway") || strataArgs(c).get(0).equals("serve"),
+                        where + ": scraped on " + served + " but its server answers on " + ready);
+            }
+        }
+    }
+
     static void assertProbe(String where, Probe p, String path, Container c) {
         assertNotNull(p, where + " probe missing");
         HTTPGetAction get = p.getHttpGet();
