@@ -3,7 +3,6 @@ package dev.strata.cli.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -25,7 +24,7 @@ import org.testcontainers.utility.DockerImageName;
  * socket: {@code strata serve} as a container (its default command), skopeo pushing and pulling
  * through the mapped port, /metrics counting the traffic, JSON logs with request ids; then a
  * container stopped in the middle of a push, a new container on the same data, the push redone
- * and everything intact.
+ * and everything intact. The scaled-out topology as containers is {@link ScaledOutContainerTest}.
  *
  * <p>Runs when {@value Containers#IMAGE_PROPERTY} names a loaded image and DOCKER_HOST reaches an engine;
  * bin/test sets both up (deploy/image/podman-service.sh, build.sh, podman load).
@@ -89,80 +88,6 @@ class ContainerE2ETest {
             String logs = c.getLogs();
             assertTrue(logs.contains("\"requestId\":\"container-test-1\""), logs.length() > 4000 ? logs.substring(logs.length() - 4000) : logs);
             assertTrue(logs.contains("{\"time\":\""), "JSON log lines");
-        }
-    }
-
-    /**
-     * The storage tier of deploy/kubernetes/overlays/scaled-out as containers on one container
-     * network: three storage nodes, with serve (--storage nodes --replicas 2) standing in for the
-     * gateway and services. One storage node
-     * is stopped in the middle of a push; the push completes on the others (placement moves to
-     * the next node) and the image pulls back intact.
-     */
-    @Test
-    void scaledOutOnAContainerNetworkSurvivesAStorageNodeStoppedMidPush() throws Exception {
-        List<GenericContainer<?>> started = new ArrayList<>();
-        try (org.testcontainers.containers.Network net = org.testcontainers.containers.Network.newNetwork()) {
-            List<String> ids = List.of("strata-storage-0", "strata-storage-1", "strata-storage-2");
-            for (String id : ids) {
-                Path conf = work.resolve(id + ".yaml");
-                Files.writeString(conf, "listen: 0.0.0.0:7000\nstorage: rocksdb\ndata: /data\nnodeId: " + id + "\n");
-                started.add(new GenericContainer<>(image)
-                        .withNetwork(net)
-                        .withExposedPorts(7000)
-                        .withEnv("JAVA_OPTS", "-Xmx256m")
-                        .withCopyFileToContainer(org.testcontainers.utility.MountableFile.forHostPath(conf), "/etc/strata/node.yaml")
-                        .withCommand("storage-node", "--config", "/etc/strata/node.yaml")
-                        .waitingFor(Wait.forHttp("/readyz").forPort(7000).forStatusCode(200).withStartupTimeout(Duration.ofMinutes(3))));
-            }
-            org.testcontainers.lifecycle.Startables.deepStart(started).join();
-            List<String> nodes = new ArrayList<>();
-            for (int i = 0; i < ids.size(); i++) {
-                // podman's CNI networks here have no DNS plugin: address the nodes by IP
-                nodes.add(ids.get(i) + "=http://" + Containers.ip(started.get(i)) + ":7000");
-            }
-            GenericContainer<?> registry = new GenericContainer<>(image)
-                    .withNetwork(net)
-                    .withExposedPorts(PORT)
-                    .withEnv("JAVA_OPTS", "-Xmx512m")
-                    .withCommand("serve", "--addr", "0.0.0.0:" + PORT, "--data", "/data", "--storage", "nodes",
-                            "--storage-nodes", String.join(",", nodes), "--replicas", "2")
-                    .waitingFor(Wait.forHttp("/readyz").forPort(PORT).forStatusCode(200).withStartupTimeout(Duration.ofMinutes(4)));
-            registry.start();
-            started.add(registry);
-            RegistryClient client = new RegistryClient("http://" + hostPort(registry));
-            OciLayout layout = buildImage("ctr-scaled", 128 * 1024, 40L * 1024 * 1024 + 11);
-            String repo = "ctr/scaled-" + E2E.token();
-            List<String> cmd = List.of("skopeo", "copy", "--dest-tls-verify=false", "--retry-times", "3", layout.ref("t"),
-                    "docker://" + hostPort(registry) + "/" + repo + ":v1");
-            Tools.Background push = tools.start(cmd);
-            String in = "strata_http_received_bytes_total{server=\"gateway\",route=\"blob_uploads\"}";
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (Containers.sample(Containers.scrape(client), in) < 4L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            GenericContainer<?> victim = started.get(1);
-            victim.getDockerClient().stopContainerCmd(victim.getContainerId()).withTimeout(10).exec();
-            Tools.Result r = push.await(Duration.ofSeconds(300));
-            // the stop can break the request in flight, or make one answer 503 (retry): re-runs must then succeed
-            // on the two nodes left, as a client (or CI job) retries
-            for (int attempt = 1; r.exitCode != 0 && attempt <= 3; attempt++) {
-                System.out.println("[ContainerE2ETest] push failed after the node stop, redo " + attempt + ": " + r.stderr);
-                r = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, cmd);
-            }
-            Tools.Result done = r;
-            assertEquals(0, done.exitCode, () -> "push after a storage node stopped: " + done.describe());
-            for (Map.Entry<String, Long> b : OciLayout.blobsOf(layout.manifest("t")).entrySet()) {
-                client.assertBlob(repo, b.getKey(), b.getValue());
-            }
-            assertPullsBack(hostPort(registry), repo, "v1", layout, "ctr-scaled-back");
-            // the two live nodes took chunk writes (their own /metrics)
-            for (GenericContainer<?> n : List.of(started.get(0), started.get(2))) {
-                String m = new String(new RegistryClient("http://127.0.0.1:" + n.getMappedPort(7000)).get("/metrics").body(), StandardCharsets.UTF_8);
-                assertTrue(Containers.sample(m, "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"PUT\",status=\"201\"}") > 0, m);
-            }
-        } finally {
-            for (int i = started.size() - 1; i >= 0; i--) started.get(i).stop();
         }
     }
 

@@ -38,7 +38,9 @@ import org.testcontainers.utility.MountableFile;
  * skopeo pushes a multi-layer image through the gateway's mapped port and pulls it back
  * byte-identical; the services' /metrics count the traffic; then an upload-service is stopped in the
  * middle of a push and the push completes on the other one (or, redone, completes), with everything
- * acknowledged before still there and the earlier image still pulling identical.
+ * acknowledged before still there and the earlier image still pulling identical, and the stopped
+ * container, started again, turns ready; then a storage node is stopped in the middle of a push and
+ * placement moves its chunks to the two nodes left.
  *
  * <p>Runs when {@value Containers#IMAGE_PROPERTY} names a loaded image and DOCKER_HOST reaches an
  * engine, as {@link ContainerE2ETest}; bin/test sets both up. Prints each container's
@@ -319,62 +321,78 @@ class ScaledOutContainerTest {
         });
     }
 
+    /** What happened around a container stopped in the middle of a push. */
+    private record MidPush(boolean runningAtStop, Set<String> acked, boolean firstPushSucceeded) {}
+
+    /**
+     * Pushes {@code layout} to {@code repo:tag} with skopeo and stops {@code victim} (SIGTERM, then
+     * SIGKILL after 10 s, as Kubernetes stops a pod) once 8 MiB of chunks (two copies of one chunk)
+     * have landed on the storage nodes, so while a big layer is still streaming: the gateway streams a
+     * layer to the nodes in chunks as it arrives and the nodes count each chunk when stored (the
+     * gateway counts a request's bytes only when it ends). {@code atStop} runs just before the stop.
+     * A push that fails because of the stop is redone (up to 3 times), as a client or CI job retries;
+     * the last attempt must succeed. Blobs acknowledged before the stop must still be there.
+     */
+    private static MidPush pushStopping(String victim, OciLayout layout, String repo, String tag, Runnable atStop) throws Exception {
+        RegistryClient client = gatewayClient();
+        Map<String, Long> blobs = OciLayout.blobsOf(layout.manifest("t"));
+        List<String> cmd = List.of("skopeo", "copy", "--dest-tls-verify=false", "--retry-times", "3", layout.ref("t"),
+                "docker://" + registry() + "/" + repo + ":" + tag);
+        double before = storedChunkBytes();
+        Tools.Background push = tools.start(cmd);
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (storedChunkBytes() < before + 8L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        boolean runningAtStop = push.process.isAlive();
+        Set<String> acked = new LinkedHashSet<>();
+        for (String d : blobs.keySet()) if (client.headBlob(repo, d) == 200) acked.add(d);
+        atStop.run();
+        GenericContainer<?> c = containers.get(victim);
+        c.getDockerClient().stopContainerCmd(c.getContainerId()).withTimeout(10).exec();
+        Tools.Result r = push.await(Duration.ofSeconds(240));
+        boolean firstPushSucceeded = r.exitCode == 0;
+        for (int attempt = 1; r.exitCode != 0 && attempt <= 3; attempt++) {
+            System.out.println("[ScaledOutContainerTest] push failed after " + victim + " stopped, redo " + attempt + ": " + r.stderr);
+            r = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, cmd);
+        }
+        Tools.Result done = r;
+        System.out.println("[ScaledOutContainerTest] " + victim + " stopped mid-push (push running: " + runningAtStop + "); blobs acknowledged before: "
+                + acked.size() + "; the interrupted push itself " + (firstPushSucceeded ? "completed" : "failed and was redone"));
+        assertEquals(0, done.exitCode, () -> "push after " + victim + " stopped: " + done.describe());
+        for (String d : acked) client.assertBlob(repo, d, blobs.get(d));
+        return new MidPush(runningAtStop, acked, firstPushSucceeded);
+    }
+
     @Test
     @Order(3)
     void anUploadServiceStoppedMidPushTheOtherFinishesIt() throws Exception {
         withLogsOnFailure(() -> {
-            RegistryClient client = gatewayClient();
             // an image pushed before the stop
             OciLayout earlier = Containers.buildImage(tools, work, "so-earlier", 32 * 1024, 2L * 1024 * 1024 + 3);
             String repo = "scaled/midpush-" + E2E.token();
             tools.skopeo("copy", "--dest-tls-verify=false", earlier.ref("t"), "docker://" + registry() + "/" + repo + ":earlier");
 
             OciLayout layout = Containers.buildImage(tools, work, "so-midpush", 128 * 1024, 64L * 1024 * 1024 + 11);
-            Map<String, Long> blobs = OciLayout.blobsOf(layout.manifest("t"));
-            List<String> cmd = List.of("skopeo", "copy", "--dest-tls-verify=false", "--retry-times", "3", layout.ref("t"),
-                    "docker://" + registry() + "/" + repo + ":mid");
-            // the gateway streams a layer to the storage nodes in chunks while it arrives, and the nodes count
-            // each chunk when stored (the gateway counts a request's bytes only when it ends): stop once 8 MiB
-            // of chunks (two copies of one chunk) landed, while the big layer is still streaming
-            double before = storedChunkBytes();
-            Tools.Background push = tools.start(cmd);
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (storedChunkBytes() < before + 8L * 1024 * 1024 && push.process.isAlive() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            boolean runningAtStop = push.process.isAlive();
             String commit = "strata_http_requests_total{server=\"upload-service\",route=\"uploads.commit\",method=\"POST\",status=\"200\"}";
-            double commitsOnTheOther = Containers.sample(scrape("upload-service-2", UPLOAD), commit);
-            Set<String> acked = new LinkedHashSet<>();
-            for (String d : blobs.keySet()) if (client.headBlob(repo, d) == 200) acked.add(d);
-            // a graceful stop (SIGTERM, then SIGKILL after 10 s), as Kubernetes stops a pod
-            GenericContainer<?> victim = containers.get("upload-service-1");
-            victim.getDockerClient().stopContainerCmd(victim.getContainerId()).withTimeout(10).exec();
-            Tools.Result r = push.await(Duration.ofSeconds(240));
-            boolean firstPushSucceeded = r.exitCode == 0;
-            // a push whose request was in flight on the stopped instance may fail once; redone, it must succeed on the other
-            for (int attempt = 1; r.exitCode != 0 && attempt <= 3; attempt++) {
-                System.out.println("[ScaledOutContainerTest] push failed after the upload-service stop, redo " + attempt + ": " + r.stderr);
-                r = tools.runAllowingFailure(Tools.DEFAULT_TIMEOUT, cmd);
-            }
-            Tools.Result done = r;
-            System.out.println("[ScaledOutContainerTest] upload-service-1 stopped mid-push; blobs acknowledged before " + acked.size()
-                    + ", the interrupted push itself " + (firstPushSucceeded ? "completed" : "failed and was redone"));
-            assertEquals(0, done.exitCode, () -> "push after an upload-service stopped: " + done.describe());
-            for (String d : acked) client.assertBlob(repo, d, blobs.get(d));
+            double[] commitsOnTheOther = new double[1];
+            MidPush p = pushStopping("upload-service-1", layout, repo, "mid",
+                    () -> commitsOnTheOther[0] = Containers.sample(scrape("upload-service-2", UPLOAD), commit));
             Containers.assertPullsBack(tools, work, registry(), repo, "mid", layout, "so-midpush-back");
             Containers.assertPullsBack(tools, work, registry(), repo, "earlier", earlier, "so-earlier-back");
             // the stop came while the push ran, and the instance left committed what came after it
-            assertTrue(runningAtStop, "the push was still running when upload-service-1 stopped");
+            assertTrue(p.runningAtStop(), "the push was still running when upload-service-1 stopped");
             String m = scrape("upload-service-2", UPLOAD);
-            assertTrue(Containers.sample(m, commit) > commitsOnTheOther, "upload-service-2 committed the layer after the stop:\n" + m);
+            assertTrue(Containers.sample(m, commit) > commitsOnTheOther[0], "upload-service-2 committed the layer after the stop:\n" + m);
 
             // the stopped container started again (same container, same projection directory) turns ready:
             // its projection catches up with the events it missed
+            GenericContainer<?> victim = containers.get("upload-service-1");
+            String ipBefore = Containers.ip(victim);
             long restarted = System.nanoTime();
             victim.getDockerClient().startContainerCmd(victim.getContainerId()).exec();
-            var bindings = victim.getDockerClient().inspectContainerCmd(victim.getContainerId()).exec().getNetworkSettings().getPorts()
-                    .getBindings().get(new com.github.dockerjava.api.model.ExposedPort(UPLOAD));
+            var info = victim.getDockerClient().inspectContainerCmd(victim.getContainerId()).exec().getNetworkSettings();
+            var bindings = info.getPorts().getBindings().get(new com.github.dockerjava.api.model.ExposedPort(UPLOAD));
             String readyz = "http://127.0.0.1:" + bindings[0].getHostPortSpec() + "/readyz";
             long until = System.nanoTime() + READY.toNanos();
             int status = -1;
@@ -383,8 +401,27 @@ class ScaledOutContainerTest {
                 status = status(URI.create(readyz));
             }
             assertEquals(200, status, "upload-service-1 ready again after its restart");
+            String ipAfter = info.getNetworks().values().iterator().next().getIpAddress();
             System.out.println("[ScaledOutContainerTest] upload-service-1 ready again " + (System.nanoTime() - restarted) / 1_000_000
-                    + " ms after its restart");
+                    + " ms after its restart (address " + ipBefore + (ipBefore.equals(ipAfter) ? ", kept" : " -> " + ipAfter) + ")");
+        });
+    }
+
+    @Test
+    @Order(4)
+    void aStorageNodeStoppedMidPushPlacementMovesToTheOthers() throws Exception {
+        withLogsOnFailure(() -> {
+            OciLayout layout = Containers.buildImage(tools, work, "so-node", 64 * 1024, 48L * 1024 * 1024 + 5);
+            String repo = "scaled/node-" + E2E.token();
+            String chunkPuts = "strata_http_requests_total{server=\"storage-node\",route=\"chunk\",method=\"PUT\",status=\"201\"}";
+            double[] onTheOthers = new double[1];
+            MidPush p = pushStopping("storage-2", layout, repo, "v1", () -> onTheOthers[0] =
+                    Containers.sample(scrape("storage-1", STORAGE), chunkPuts) + Containers.sample(scrape("storage-3", STORAGE), chunkPuts));
+            Containers.assertPullsBack(tools, work, registry(), repo, "v1", layout, "so-node-back");
+            assertTrue(p.runningAtStop(), "the push was still running when storage-2 stopped");
+            // with R=2, W=2 and one node gone, every chunk after the stop went to the two nodes left
+            double after = Containers.sample(scrape("storage-1", STORAGE), chunkPuts) + Containers.sample(scrape("storage-3", STORAGE), chunkPuts);
+            assertTrue(after > onTheOthers[0], "storage-1 and storage-3 took the chunks after the stop");
         });
     }
 }
