@@ -38,6 +38,13 @@ import org.slf4j.LoggerFactory;
  *       concurrent deletes in this process returns true); list is the union over all nodes.</li>
  *   <li>{@link #repair(String)} copies a chunk onto its top R live nodes from any replica.</li>
  * </ul>
+ *
+ * <p>A node whose call fails (not a missing chunk, not a bad range) is <em>suspect</em> for
+ * {@link #SUSPECT_FOR}: put, read and size try the other nodes first and a suspect one only when
+ * they do not suffice, so a stopped node (whose connects may hang until the client's connect
+ * timeout) costs at most one such wait per period per process instead of one per chunk. A put that
+ * passes over a suspect node lands on the next node in the ranking, where reads still find it and
+ * a scrub later copies it back onto the top R. Any successful call on the node clears it.
  */
 public final class PlacedChunkStore implements ChunkStore {
     private static final Logger LOG = LoggerFactory.getLogger(PlacedChunkStore.class);
@@ -59,8 +66,19 @@ public final class PlacedChunkStore implements ChunkStore {
     });
     private final KeyedLocks deleteLocks = new KeyedLocks(64);
     private final Placement current;
+    /** How long a failing node is tried last. */
+    public static final java.time.Duration SUSPECT_FOR = java.time.Duration.ofSeconds(10);
+    private final java.util.function.LongSupplier nanoTime;
+    /** Node id to the System.nanoTime()-scale instant until which it is tried last. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> suspectUntil = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PlacedChunkStore(List<Node> nodes, int replicas, int writeQuorum) {
+        this(nodes, replicas, writeQuorum, System::nanoTime);
+    }
+
+    /** As above, with the clock that times suspicion (tests pass a manual one). */
+    PlacedChunkStore(List<Node> nodes, int replicas, int writeQuorum, java.util.function.LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         if (nodes.isEmpty()) throw new IllegalArgumentException("no storage nodes");
         if (replicas < 1 || replicas > nodes.size()) throw new IllegalArgumentException("replicas must be 1.." + nodes.size() + ", got " + replicas);
         if (writeQuorum < 1 || writeQuorum > replicas) throw new IllegalArgumentException("write quorum must be 1.." + replicas + ", got " + writeQuorum);
@@ -122,11 +140,14 @@ public final class PlacedChunkStore implements ChunkStore {
 
     @Override
     public void put(String id, ByteBuffer data) {
-        List<Node> ranked = ranking(id);
+        List<Node> ranked = suspectsLast(ranking(id));
         List<CompletableFuture<Void>> first = new ArrayList<>();
         for (Node n : ranked.subList(0, replicas)) {
             ByteBuffer view = data.duplicate();
-            first.add(CompletableFuture.runAsync(() -> n.store().put(id, view), writers));
+            first.add(CompletableFuture.runAsync(() -> tracked(n, () -> {
+                n.store().put(id, view);
+                return null;
+            }), writers));
         }
         int stored = 0;
         List<String> errors = new ArrayList<>();
@@ -141,7 +162,10 @@ public final class PlacedChunkStore implements ChunkStore {
         for (int next = replicas; stored < replicas && next < ranked.size(); next++) {
             Node n = ranked.get(next);
             try {
-                n.store().put(id, data.duplicate());
+                tracked(n, () -> {
+                    n.store().put(id, data.duplicate());
+                    return null;
+                });
                 stored++;
             } catch (RuntimeException e) {
                 errors.add(n.id() + ": " + rootMessage(e));
@@ -151,6 +175,40 @@ public final class PlacedChunkStore implements ChunkStore {
             throw new IllegalStateException("chunk " + id + " stored on " + stored + " node(s), " + writeQuorum + " required: " + errors);
         }
         if (!errors.isEmpty()) LOG.warn("chunk {} stored on {} of {} nodes; failed: {}", id, stored, replicas, errors);
+    }
+
+    /** {@code order} with the nodes under suspicion moved to the end, each part in its own order. */
+    List<Node> suspectsLast(List<Node> order) {
+        if (suspectUntil.isEmpty()) return order;
+        long now = nanoTime.getAsLong();
+        List<Node> live = new ArrayList<>(order.size());
+        List<Node> suspect = new ArrayList<>();
+        for (Node n : order) {
+            Long until = suspectUntil.get(n.id());
+            (until != null && until - now > 0 ? suspect : live).add(n);
+        }
+        live.addAll(suspect);
+        return live;
+    }
+
+    /**
+     * Runs one call on node {@code n}: success clears its suspicion; a failure other than a missing
+     * chunk or a bad argument (the node answered) makes it suspect for {@link #SUSPECT_FOR}.
+     */
+    private <T> T tracked(Node n, java.util.function.Supplier<T> call) {
+        try {
+            T result = call.get();
+            if (!suspectUntil.isEmpty() && suspectUntil.remove(n.id()) != null) LOG.info("storage node {} answers again", n.id());
+            return result;
+        } catch (ChunkNotFoundException | IllegalArgumentException e) {
+            suspectUntil.remove(n.id());
+            throw e;
+        } catch (RuntimeException e) {
+            if (suspectUntil.put(n.id(), nanoTime.getAsLong() + SUSPECT_FOR.toNanos()) == null) {
+                LOG.warn("storage node {} failed ({}); tried last for {} s", n.id(), rootMessage(e), SUSPECT_FOR.toSeconds());
+            }
+            throw e;
+        }
     }
 
     private static String rootMessage(Throwable t) {
@@ -193,9 +251,9 @@ public final class PlacedChunkStore implements ChunkStore {
     /** Asks the replicas in the given order; the first that has the chunk answers. */
     private <T> T fromReplicas(String id, List<Node> order, Function<ChunkStore, T> op) {
         List<String> errors = new ArrayList<>();
-        for (Node n : order) {
+        for (Node n : suspectsLast(order)) {
             try {
-                return op.apply(n.store());
+                return tracked(n, () -> op.apply(n.store()));
             } catch (ChunkNotFoundException e) {
                 // not on this node: try the next
             } catch (IllegalArgumentException e) {
@@ -211,9 +269,9 @@ public final class PlacedChunkStore implements ChunkStore {
     @Override
     public long size(String id) {
         List<String> errors = new ArrayList<>();
-        for (Node n : ranking(id)) {
+        for (Node n : suspectsLast(ranking(id))) {
             try {
-                long s = n.store().size(id);
+                long s = tracked(n, () -> n.store().size(id));
                 if (s >= 0) return s;
             } catch (RuntimeException e) {
                 errors.add(n.id() + ": " + e.getMessage());

@@ -278,4 +278,78 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
         mem.get("n3").list(null, id -> { onN3[0]++; return true; });
         assertTrue(onN3[0] > 20, "new chunks spread to the new node: " + onN3[0]);
     }
+
+    /**
+     * A stopped node is called once, then tried last for {@link PlacedChunkStore#SUSPECT_FOR}:
+     * reads go to the other copy and writes to the next live nodes without calling it; after the
+     * period one call probes it again; once it answers it is back in its place for new writes.
+     */
+    @Test
+    void aFailingNodeIsTriedLastUntilItAnswersAgain() throws Exception {
+        try (Cluster cluster = new Cluster(tempDir.resolve("cluster"))) {
+            long[] now = {0};
+            List<PlacedChunkStore.Node> nodes = new ArrayList<>();
+            List<dev.strata.core.spi.MeteredChunkStore> meters = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                var metered = new dev.strata.core.spi.MeteredChunkStore(new HttpChunkStore("http://127.0.0.1:" + cluster.ports[i], Duration.ofSeconds(10)));
+                meters.add(metered);
+                nodes.add(new PlacedChunkStore.Node("node" + i, metered));
+            }
+            try (PlacedChunkStore placed = new PlacedChunkStore(nodes, 2, 2, () -> now[0])) {
+                Map<String, byte[]> chunks = new HashMap<>();
+                List<String> node1First = new ArrayList<>();
+                for (int i = 0; i < 30; i++) {
+                    byte[] data = random(2000 + i, i);
+                    chunks.put("c-" + i, data);
+                    placed.put("c-" + i, ByteBuffer.wrap(data));
+                    if (placed.ranking("c-" + i).get(0).id().equals("node1")) node1First.add("c-" + i);
+                }
+                assertTrue(node1First.size() >= 2, "some chunks rank node1 first: " + node1First);
+                cluster.stop(1);
+                long before = calls(meters.get(1));
+
+                for (Map.Entry<String, byte[]> e : chunks.entrySet()) {
+                    assertArrayEquals(e.getValue(), placed.read(e.getKey(), 0, e.getValue().length), e.getKey());
+                }
+                assertEquals(1, calls(meters.get(1)) - before, "the stopped node is called once, then tried last");
+
+                // new writes whose top two include node1 land on the two live nodes, without calling it
+                for (int i = 100; i < 120; i++) {
+                    placed.put("c-" + i, ByteBuffer.wrap(random(100, i)));
+                    assertTrue(cluster.stores[0].size("c-" + i) >= 0 && cluster.stores[2].size("c-" + i) >= 0, "c-" + i + " on both live nodes");
+                }
+                assertEquals(1, calls(meters.get(1)) - before, "writes pass over the suspect node");
+
+                // after the period one call probes it again (still down: suspect again)
+                now[0] += PlacedChunkStore.SUSPECT_FOR.toNanos() + 1;
+                String probe = node1First.get(0);
+                assertArrayEquals(chunks.get(probe), placed.read(probe, 0, chunks.get(probe).length));
+                assertArrayEquals(chunks.get(node1First.get(1)), placed.read(node1First.get(1), 0, chunks.get(node1First.get(1)).length));
+                assertEquals(2, calls(meters.get(1)) - before, "one probe per period");
+
+                // back: the next call after the period reaches it and it takes new writes again
+                cluster.start(1);
+                now[0] += PlacedChunkStore.SUSPECT_FOR.toNanos() + 1;
+                long errors = errors(meters.get(1));
+                assertArrayEquals(chunks.get(probe), placed.read(probe, 0, chunks.get(probe).length));
+                assertEquals(errors, errors(meters.get(1)), "node1 answered the read of a chunk it ranks first for");
+                String fresh = null;
+                for (int i = 200; fresh == null; i++) if (placed.ranking("c-" + i).get(0).id().equals("node1")) fresh = "c-" + i;
+                placed.put(fresh, ByteBuffer.wrap(random(100, 7)));
+                assertTrue(cluster.stores[1].size(fresh) >= 0, "node1 takes new writes once it answers");
+            }
+        }
+    }
+
+    private static long calls(dev.strata.core.spi.MeteredChunkStore m) {
+        long n = 0;
+        for (dev.strata.core.spi.ChunkStoreMetrics.Op op : dev.strata.core.spi.ChunkStoreMetrics.Op.values()) n += m.calls(op);
+        return n;
+    }
+
+    private static long errors(dev.strata.core.spi.MeteredChunkStore m) {
+        long n = 0;
+        for (dev.strata.core.spi.ChunkStoreMetrics.Op op : dev.strata.core.spi.ChunkStoreMetrics.Op.values()) n += m.errors(op);
+        return n;
+    }
 }
