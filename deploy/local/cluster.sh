@@ -94,8 +94,8 @@ ENV
       "$p" "$DIR/data/manifest-service-$i" "$kafka" "$storage" "$u1" "$u2" "$gc" > "$DIR/conf/manifest-service-$i.yaml"
     echo "$strata manifest-service --config $DIR/conf/manifest-service-$i.yaml" > "$DIR/conf/manifest-service-$i.cmd"; i=$((i+1))
   done
-  printf 'listen: 127.0.0.1:%s\ndata: %s\n%s\n%s\nuploadServices: [http://127.0.0.1:%s, http://127.0.0.1:%s]\n' \
-    "$gc" "$DIR/data/gc-service" "$kafka" "$storage" "$u1" "$u2" > "$DIR/conf/gc-service.yaml"
+  printf 'listen: 127.0.0.1:%s\ndata: %s\n%s\n%s\nuploadServices: [http://127.0.0.1:%s, http://127.0.0.1:%s]\nmanifestServices: [http://127.0.0.1:%s, http://127.0.0.1:%s]\n' \
+    "$gc" "$DIR/data/gc-service" "$kafka" "$storage" "$u1" "$u2" "$m1" "$m2" > "$DIR/conf/gc-service.yaml"
   echo "$strata gc-service --config $DIR/conf/gc-service.yaml" > "$DIR/conf/gc-service.cmd"
   i=1; for p in $g1 $g2; do
     local a; a=$([ $i = 1 ] && echo "$ga1" || echo "$ga2")

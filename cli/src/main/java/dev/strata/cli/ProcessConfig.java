@@ -2,6 +2,7 @@ package dev.strata.cli;
 
 import dev.strata.core.log.LogConfig;
 import dev.strata.core.rpc.InternalTls;
+import dev.strata.core.spi.Namespaces;
 import dev.strata.gc.GcConfig;
 import dev.strata.storage.PlacementConfig;
 import java.nio.file.Path;
@@ -123,11 +124,17 @@ final class ProcessConfig {
         Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
     }
 
-    /** {@code strata manifest-service}: links, manifests, tags, referrers, catalog. */
+    /**
+     * {@code strata manifest-service}: links, manifests, tags, referrers, catalog.
+     *
+     * @param deleteReferrers deleting a manifest (by a client, or by the gc-service's retention)
+     *                        also deletes its referrers, recursively (default true; as {@code serve --delete-referrers})
+     */
     record ManifestService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, List<String> gcServices,
-                           String validationWindow, String requestTimeout, String startupTimeout,
+                           String validationWindow, Boolean deleteReferrers, String requestTimeout, String startupTimeout,
                            Integer threads, InternalTls tls) {
         ManifestService {
+            if (deleteReferrers == null) deleteReferrers = true;
             if (listen == null) listen = "127.0.0.1:7200";
             checkListen("listen", listen);
             checkData(data);
@@ -148,10 +155,22 @@ final class ProcessConfig {
         Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
     }
 
-    /** {@code strata gc-service}: reference and usage projection, online GC, quotas. Run one. */
-    record GcService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, String grace, String interval,
-                     Integer maxDeletesPerPass, String uploadExpiry, String validationWindow, String requestTimeout,
-                     String startupTimeout, Integer threads, InternalTls tls) {
+    /**
+     * {@code strata gc-service}: reference and usage projection, online GC, retention, quotas. Run one.
+     * The GC settings are those of {@code serve} ({@link GcConfig}), with the same defaults.
+     *
+     * @param manifestServices  the manifest-services, through which retention deletes untagged
+     *                          manifests; required with {@code untaggedRetention}
+     * @param orphanGrace       age after which an upload chunk no blob and no live session holds is
+     *                          collected (default the larger of {@code grace} and 15 min)
+     * @param untaggedRetention delete untagged manifests this long after they lost their last tag (default: keep)
+     * @param timeMachine       keep manifests a tag pointed at within this window (default 14d)
+     * @param namespacePrefixes repository prefixes that are quota namespaces of their own (default none)
+     */
+    record GcService(String listen, Path data, Kafka kafka, Storage storage, List<String> uploadServices, List<String> manifestServices,
+                     String grace, String interval, Integer maxDeletesPerPass, String uploadExpiry, String orphanGrace,
+                     String untaggedRetention, String timeMachine, List<String> namespacePrefixes,
+                     String validationWindow, String requestTimeout, String startupTimeout, Integer threads, InternalTls tls) {
         GcService {
             if (listen == null) listen = "127.0.0.1:7300";
             checkListen("listen", listen);
@@ -160,7 +179,9 @@ final class ProcessConfig {
             if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
             storage.checkTls(tls);
             uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
-            gc(grace, interval, maxDeletesPerPass, uploadExpiry);
+            manifestServices = checkUrls("manifestServices", manifestServices, untaggedRetention != null, tls);
+            namespacePrefixes = namespacePrefixes == null ? List.of() : List.copyOf(namespacePrefixes);
+            gc(grace, interval, maxDeletesPerPass, uploadExpiry, orphanGrace, untaggedRetention, timeMachine, namespacePrefixes);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
             duration("requestTimeout", requestTimeout, "30s");
             duration("startupTimeout", startupTimeout, "5m");
@@ -168,12 +189,24 @@ final class ProcessConfig {
             if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
         }
 
-        private static GcConfig gc(String grace, String interval, Integer max, String expiry) {
-            return new GcConfig(duration("grace", grace, "1h"), duration("interval", interval, "5m"),
-                    max == null ? 1000 : max, duration("uploadExpiry", expiry, "24h"));
+        private static GcConfig gc(String grace, String interval, Integer max, String expiry, String orphanGrace,
+                                   String untaggedRetention, String timeMachine, List<String> prefixes) {
+            Namespaces namespaces;
+            try {
+                namespaces = new Namespaces(prefixes);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("namespacePrefixes: " + e.getMessage());
+            }
+            GcConfig gc = new GcConfig(duration("grace", grace, "1h"), duration("interval", interval, "5m"),
+                    max == null ? 1000 : max, duration("uploadExpiry", expiry, "24h"),
+                    untaggedRetention == null ? null : duration("untaggedRetention", untaggedRetention, null),
+                    duration("timeMachine", timeMachine, "14d"), true, namespaces);
+            return orphanGrace == null ? gc : gc.withOrphanGrace(duration("orphanGrace", orphanGrace, null));
         }
 
-        GcConfig gc() { return gc(grace, interval, maxDeletesPerPass, uploadExpiry); }
+        GcConfig gc() {
+            return gc(grace, interval, maxDeletesPerPass, uploadExpiry, orphanGrace, untaggedRetention, timeMachine, namespacePrefixes);
+        }
 
         Duration window() { return duration("", validationWindow, "30s"); }
 

@@ -163,23 +163,33 @@ final class ServiceProcess implements AutoCloseable {
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, b.ssl()));
             ManifestServiceImpl manifests = p.keep(new ManifestServiceImpl(b.events(), b.kv(), b.chunks(), uploads, Clock.systemUTC(),
                     timeout, 4 << 20, 64L << 20, c.window()));
-            if (!c.gcServices().isEmpty()) manifests.quotas(new RemoteGc(client("gc-service", c.gcServices(), timeout, b.ssl())));
+            RemoteGc gc = c.gcServices().isEmpty() ? null : new RemoteGc(client("gc-service", c.gcServices(), timeout, b.ssl()));
+            if (gc != null) manifests.quotas(gc);
+            manifests.deleteReferrers(c.deleteReferrers());
             manifests.start();
-            RemoteManifestService.bind(p.serve("manifest-service", b, manifests.projection()), manifests);
+            InternalServer server = p.serve("manifest-service", b, manifests.projection());
+            RemoteManifestService.bind(server, manifests);
+            // retention: the gc-service asks for a delete, and is asked back under the repository's lock whether it is still due
+            if (gc != null) RemoteManifestService.bindRetention(server, (repo, digest) -> manifests.removeIf(repo, digest,
+                    () -> gc.manifestStillDue(repo, digest)));
         });
     }
 
     static ServiceProcess gc(ProcessConfig.GcService c) throws Exception {
         return boot(p -> {
             Base b = p.base(c.common(), c.kafka(), c.storage(), c.data());
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), b.common().requestTimeout(), b.ssl()));
-            // across processes there is no shared lock: the fence is the manifest-service's validation window
-            GcService gc = p.keep(new GcService(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), c.gc(), b.common().requestTimeout(), Runnable::run,
-                    GcService.validationWindowFence(c.window()), uploads::expireIdle,
-                    () -> null)); // orphan chunks: the upload sessions live in another process (not collected yet)
-            gc.monitoring(b.metrics());
-            gc.start();
-            RemoteGc.bind(p.serve("gc-service", b, gc.projection()), gc, gc);
+            Duration timeout = b.common().requestTimeout();
+            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, b.ssl()));
+            RemoteManifestService manifests = c.manifestServices().isEmpty() ? null
+                    : new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout, b.ssl()));
+            // across processes there is no shared lock: the fence is the manifest-service's validation window; retention
+            // deletes through the manifest-service, which asks back (gc.manifestStillDue) under the repository's lock
+            GcService gc = p.keep(GcWiring.start(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), c.gc(), timeout,
+                    new GcWiring.Peers(Runnable::run, GcService.validationWindowFence(c.window()), uploads::expireIdle,
+                            manifests == null ? null : (repo, digest, stillDue) -> manifests.removeIfDue(repo, digest)), b.metrics()));
+            InternalServer server = p.serve("gc-service", b, gc.projection());
+            RemoteGc.bind(server, gc, gc);
+            RemoteGc.bindRetention(server, gc::manifestStillDue);
         });
     }
 

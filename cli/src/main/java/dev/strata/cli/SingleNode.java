@@ -109,13 +109,10 @@ public final class SingleNode implements AutoCloseable {
                 VALIDATION_WINDOW);
         open.push(manifests);
         manifests.start();
-        gc = new GcService(events, gcKv, chunks, clock, gcConfig, TIMEOUT, manifests::exclusively,
-                p -> uploads.projection().await(p, TIMEOUT), meteredUploads::expireIdle, uploads::liveChunkIds);
-        gc.monitoring(metrics);
-        open.push(gc);
-        gc.manifests(manifests::removeIf);
         manifests.deleteReferrers(gcConfig.deleteReferrers());
-        gc.start();
+        gc = GcWiring.start(events, gcKv, chunks, clock, gcConfig, TIMEOUT, new GcWiring.Peers(manifests::exclusively,
+                p -> uploads.projection().await(p, TIMEOUT), meteredUploads::expireIdle, manifests::removeIf), metrics);
+        open.push(gc);
         // manifest chunks are never deleted, so a missing one is always damage
         scrubber = new Scrubber(chunks, java.util.List.of(
                 new Scrubber.Source(uploads::forEachBlob, digest -> uploads.blob(dev.strata.core.oci.Digest.parse(digest)).isPresent()),

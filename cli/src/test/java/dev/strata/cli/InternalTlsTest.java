@@ -65,7 +65,7 @@ class InternalTlsTest {
         uploads = keep(ServiceProcess.upload(new ProcessConfig.UploadService("127.0.0.1:0", dir.resolve("uploads"), log, storage, "30s", "2m", 8, tls)));
         List<String> uploadUrls = List.of("https://127.0.0.1:" + uploads.port());
         ServiceProcess manifests = keep(ServiceProcess.manifest(new ProcessConfig.ManifestService("127.0.0.1:0", dir.resolve("manifests"), log,
-                storage, uploadUrls, null, "30s", "30s", "2m", 8, tls)));
+                storage, uploadUrls, null, "30s", null, "30s", "2m", 8, tls)));
         gateway = keep(ServiceProcess.gateway(new ProcessConfig.Gateway("127.0.0.1:0", "127.0.0.1:0", storage, uploadUrls,
                 List.of("https://127.0.0.1:" + manifests.port()), null, "30s", 2, null, null, null,
                 new InternalTls(null, null, certs.resolve(DevCertificates.CA_CERT)))));

@@ -481,6 +481,8 @@ class KubernetesManifestsTest {
             ProcessConfig.GcService gc = (ProcessConfig.GcService) config;
             kafka = gc.kafka(); storage = gc.storage(); listen = gc.listen();
             assertServiceUrls(o, gc.uploadServices(), "upload-service", where);
+            assertServiceUrls(o, gc.manifestServices(), "manifest-service", where);
+            gc.gc(); // the GC settings (retention, time machine, namespace prefixes) make a valid GcConfig
         }
         assertEquals("0.0.0.0", ProcessConfig.host(listen), where + ": listen on every interface");
         assertStorageNodes(o, storage.placement(), where);

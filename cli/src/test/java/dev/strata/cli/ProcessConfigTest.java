@@ -65,6 +65,40 @@ class ProcessConfigTest {
     }
 
     @Test
+    void gcServiceTakesTheGcSettingsOfServeWithTheirDefaults() throws Exception {
+        String base = "data: g\n" + KAFKA_AND_STORAGE + "uploadServices: [http://127.0.0.1:7100]\n";
+        dev.strata.gc.GcConfig defaults = load(ProcessConfig.GcService.class, base, Map.of()).gc();
+        dev.strata.gc.GcConfig serve = Main.gcConfig(new String[0]);
+        assertEquals(serve, defaults, "the same defaults as serve");
+        assertEquals(null, defaults.untaggedRetention());
+        assertEquals(Duration.ofHours(1), defaults.orphanGrace(), "the larger of the grace and 15 min");
+
+        ProcessConfig.GcService g = load(ProcessConfig.GcService.class, base + "manifestServices: [http://127.0.0.1:7200]\n"
+                + "untaggedRetention: 7d\ntimeMachine: 30d\nnamespacePrefixes: [org/team]\norphanGrace: 2h\n", Map.of());
+        assertEquals(Main.gcConfig(new String[] {"--untagged-retention", "7d", "--time-machine", "30d", "--namespace-prefixes", "org/team"})
+                .withOrphanGrace(Duration.ofHours(2)), g.gc(), "the same settings as serve's flags");
+        assertEquals(List.of("http://127.0.0.1:7200"), g.manifestServices());
+
+        ProcessConfig.GcService env = load(ProcessConfig.GcService.class, base, Map.of("STRATA_CONFIG_NAMESPACE_PREFIXES", "a/b, c/d",
+                "STRATA_CONFIG_TIME_MACHINE", "1d"));
+        assertEquals(List.of("a/b", "c/d"), env.gc().namespaces().prefixes());
+        assertEquals(Duration.ofDays(1), env.gc().timeMachine());
+
+        assertTrue(error(ProcessConfig.GcService.class, base + "untaggedRetention: 7d\n").contains("manifestServices"),
+                "retention deletes through a manifest-service");
+        assertTrue(error(ProcessConfig.GcService.class, base + "namespacePrefixes: ['Not Valid']\n").contains("namespacePrefixes"));
+        assertTrue(error(ProcessConfig.GcService.class, base + "timeMachine: forever\n").contains("timeMachine"));
+        assertTrue(error(ProcessConfig.GcService.class, base + "orphanGrace: soon\n").contains("orphanGrace"));
+        assertTrue(error(ProcessConfig.GcService.class, base + "deleteReferrers: false\n").contains("deleteReferrers"),
+                "the cascade is the manifest-service's");
+
+        String manifests = "data: m\n" + KAFKA_AND_STORAGE + "uploadServices: [http://127.0.0.1:7100]\n";
+        assertEquals(true, load(ProcessConfig.ManifestService.class, manifests, Map.of()).deleteReferrers());
+        assertEquals(false, load(ProcessConfig.ManifestService.class, manifests + "deleteReferrers: false\n", Map.of()).deleteReferrers());
+        assertEquals(false, load(ProcessConfig.ManifestService.class, manifests, Map.of("STRATA_CONFIG_DELETE_REFERRERS", "false")).deleteReferrers());
+    }
+
+    @Test
     void environmentOverridesTheFile() throws Exception {
         ProcessConfig.UploadService c = load(ProcessConfig.UploadService.class, "data: uploads\n" + KAFKA_AND_STORAGE,
                 Map.of("STRATA_CONFIG_KAFKA_BOOTSTRAP_SERVERS", "kafka-0:9092,kafka-1:9092", "STRATA_CONFIG_LISTEN", "0.0.0.0:7100",

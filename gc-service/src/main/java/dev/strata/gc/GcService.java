@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class GcService implements GarbageCollector, Quotas, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GcService.class);
     /** The topics this projection consumes. */
-    public static final List<Event.Topic> TOPICS = List.of(Event.Topic.BLOBS, Event.Topic.REPOSITORIES);
+    public static final List<Event.Topic> TOPICS = List.of(Event.Topic.BLOBS, Event.Topic.REPOSITORIES, Event.Topic.UPLOADS);
     static final String BLOBS = "usage/blobs";
     static final String BYTES = "usage/bytes";
     /** "b/digest" → {@link Blob}: every stored blob (blobs topic). */
@@ -97,7 +97,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     static final String NAMESPACES = "~config/namespaces";
     /** The layout of this projection's state; a store built with another one is rebuilt at start. */
     static final String SCHEMA = "~config/schema";
-    static final String SCHEMA_VERSION = "2";
+    static final String SCHEMA_VERSION = "3"; // 3: the live upload sessions ({@link LiveUploads})
 
     /**
      * A present manifest as retention sees it: the tags pointing at it, since when it has had none
@@ -132,7 +132,6 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Consumer<Runnable> exclusively;
     private final Consumer<Position> awaitBlobIndex;
     private final java.util.function.Function<Duration, List<String>> expireUploads;
-    private final java.util.function.Supplier<java.util.Set<String>> liveUploadChunks;
     private final Projection projection;
     private final Object passLock = new Object();
     private Thread online;
@@ -167,16 +166,11 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      *                        blobs (the fence; manifest-service)
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
-     * @param liveUploadChunks the ids of the chunks live upload sessions hold, once the uploads
-     *                        projection has applied the log (upload-service); {@code null} when they
-     *                        cannot be known, and then no chunk is collected as an orphan
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
                      Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
-                     java.util.function.Function<Duration, List<String>> expireUploads,
-                     java.util.function.Supplier<java.util.Set<String>> liveUploadChunks) {
+                     java.util.function.Function<Duration, List<String>> expireUploads) {
         this.expireUploads = expireUploads;
-        this.liveUploadChunks = liveUploadChunks;
         this.log = log;
         this.store = store;
         this.chunks = chunks;
@@ -425,8 +419,9 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         } else if (event instanceof Event.QuotaSet e) {
             if (e.bytes() < 0) batch.delete(QUOTA + e.namespace());
             else batch.put(QUOTA + e.namespace(), Long.toString(e.bytes()).getBytes(StandardCharsets.US_ASCII));
+        } else if (LiveUploads.handles(event)) {
+            LiveUploads.apply(event, store, batch);
         }
-        // other events (uploads) change nothing here
     }
 
     private static Held held(KvStore store, KvStore.Batch batch, String id) {
@@ -656,17 +651,23 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         List<Collected> out = new ArrayList<>();
         if (remover == null) return out;
         for (Collected c : due) {
-            String id = c.repository() + "|" + c.digest();
-            List<String> removed = remover.removeIf(c.repository(), c.digest(), () -> {
-                projection.awaitLogEnd(timeout);
-                return manifestDue(id, clock.millis()) != null;
-            });
+            List<String> removed = remover.removeIf(c.repository(), c.digest(), () -> manifestStillDue(c.repository(), c.digest()));
             for (String d : removed) {
                 out.add(d.equals(c.digest()) ? c
                         : new Collected(d, 0, c.unreferencedSince(), "referrer of " + c.digest() + ", deleted with it", c.repository()));
             }
         }
         return out;
+    }
+
+    /**
+     * Whether a manifest is due for retention now, once this projection has applied the log: the
+     * check a {@link ManifestRemover} runs under the repository's lock (also over the internal API,
+     * when the manifest-service runs in another process).
+     */
+    public boolean manifestStillDue(String repository, String digest) {
+        projection.awaitLogEnd(timeout);
+        return manifestDue(repository + "|" + digest, clock.millis()) != null;
     }
 
     /** Since when no repository has the manifest, if its bytes are still stored; else -1. */
@@ -818,14 +819,21 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     /**
      * Upload chunks older than the orphan grace that no committed blob (including one being deleted:
      * its pass deletes its chunks) and no live upload session holds, at most {@code limit}. The live
-     * sessions are read first, then the blob index is caught up: a chunk whose upload commits in
-     * between is in the blob index by then, since the commit is appended before the session ends.
+     * sessions ({@link LiveUploads}, this projection's view of the uploads topic) are read once the
+     * projection has applied the log, then the projection catches up again before the blobs are
+     * read: a chunk whose session completed in between is in a blob by then, since the upload-service
+     * appends the commit, and waits for it, before it appends the end of the session. When the
+     * projection is not running, no chunk is judged an orphan in this pass.
      */
     private List<Collected> orphanChunks(long now, int limit) {
         List<Collected> out = new ArrayList<>();
         if (limit <= 0) return out;
-        java.util.Set<String> live = liveUploadChunks.get();
-        if (live == null) return out; // the live sessions are not known here: no chunk can be judged orphan
+        if (!projection.healthy()) {
+            LOG.warn("gc: the gc projection is stopped: no orphan chunks are collected in this pass");
+            return out;
+        }
+        projection.awaitLogEnd(timeout);
+        java.util.Set<String> live = LiveUploads.chunkIds(store);
         projection.awaitLogEnd(timeout);
         java.util.Set<String> committed = new java.util.HashSet<>();
         store.scan(BLOB, null, (k, v) -> {

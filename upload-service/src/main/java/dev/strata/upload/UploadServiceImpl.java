@@ -303,20 +303,6 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         forEachBlob(store, visitor);
     }
 
-    /**
-     * Ids of every chunk a live upload session holds, once the projection has applied the whole log
-     * (so a chunk appended before this call is in the answer).
-     */
-    public Set<String> liveChunkIds() {
-        projection.awaitLogEnd(timeout);
-        Set<String> ids = new HashSet<>();
-        store.scan(SESSION, null, (k, v) -> {
-            for (ChunkRef c : Json.read(v, UploadSession.class).chunks()) ids.add(c.id());
-            return true;
-        });
-        return ids;
-    }
-
     @Override
     public void close() {
         projection.close();

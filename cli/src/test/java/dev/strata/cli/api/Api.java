@@ -67,6 +67,54 @@ final class Api {
 
     HttpResponse<byte[]> delete(String path) { return send("DELETE", path, null); }
 
+    /** Runs a GC pass ({@code POST /strata/v1/gc}, a dry run only lists) and returns its report; asserts 200. */
+    JsonNode gc(boolean dryRun) {
+        HttpResponse<byte[]> r = send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
+        assertEquals(200, r.statusCode(), () -> new String(r.body()));
+        return json(r);
+    }
+
+    /** PUTs a manifest under {@code ref} (a tag or a digest; null: its own digest), asserting 201; returns its digest. */
+    String putManifest(String repo, String ref, ObjectNode m) {
+        byte[] body = bytes(m);
+        String digest = Digest.sha256(body).toString();
+        HttpResponse<byte[]> r = putManifest(repo, ref == null ? digest : ref, m.path("mediaType").asText(), body);
+        assertEquals(201, r.statusCode(), () -> new String(r.body()));
+        return digest;
+    }
+
+    /** Pushes an untagged artifact ({@code application/vnd.example.<note>}) whose subject is {@code subject}; returns its digest. */
+    String pushReferrer(String repo, String subject, String note) {
+        byte[] empty = "{}".getBytes();
+        ObjectNode m = JSON.createObjectNode();
+        m.put("schemaVersion", 2);
+        m.put("mediaType", OCI_MANIFEST);
+        m.put("artifactType", "application/vnd.example." + note);
+        m.set("config", descriptor("application/vnd.oci.empty.v1+json", pushBlob(repo, empty), 2));
+        byte[] layer = random(64);
+        m.putArray("layers").add(descriptor("application/octet-stream", pushBlob(repo, layer), layer.length));
+        m.set("subject", descriptor(OCI_MANIFEST, subject, 100));
+        return putManifest(repo, null, m);
+    }
+
+    /** The manifests a GC report lists, as "repo@digest" → reason. */
+    static java.util.Map<String, String> collectedManifests(JsonNode report) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        report.path("collected").forEach(c -> {
+            if (c.path("repository").isTextual()) out.put(c.path("repository").asText() + "@" + c.path("digest").asText(), c.path("reason").asText());
+        });
+        return out;
+    }
+
+    /** The orphan chunks a GC report lists, by id. */
+    static java.util.Set<String> collectedChunks(JsonNode report) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        report.path("collected").forEach(c -> {
+            if (c.hasNonNull("chunkId")) out.add(c.path("chunkId").asText());
+        });
+        return out;
+    }
+
     /** Pushes a blob monolithically (POST ?digest=) and returns its digest. */
     String pushBlob(String repo, byte[] data) {
         String d = Digest.sha256(data).toString();

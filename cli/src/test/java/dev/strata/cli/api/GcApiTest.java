@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.strata.cli.ServeConfig;
 import dev.strata.cli.SingleNode;
 import dev.strata.core.oci.Digest;
 import dev.strata.gc.GcConfig;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,28 +27,23 @@ import org.junit.jupiter.api.Test;
 class GcApiTest {
     // longer than a client takes from pushing its blobs to pushing the manifest, even on a loaded machine
     private static final long GRACE_MS = 2500;
+    private static PrivateNode fixture;
     private static SingleNode node;
     private static Api api;
     private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target"), "gc-").toAbsolutePath();
-        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofSeconds(3))
+        fixture = PrivateNode.start("gc", new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofSeconds(3))
                         .withRetention(Duration.ofMillis(GRACE_MS), Duration.ofMillis(GRACE_MS)));
-        api = new Api("http://127.0.0.1:" + node.port());
+        node = fixture.node;
+        api = fixture.api;
+        dir = fixture.dir;
     }
 
     @AfterAll
     static void stop() {
-        node.close();
-    }
-
-    private static JsonNode gc(boolean dryRun) {
-        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
-        assertEquals(200, r.statusCode(), () -> new String(r.body()));
-        return Api.json(r);
+        fixture.close();
     }
 
     private static Set<String> digests(JsonNode report) {
@@ -69,14 +62,14 @@ class GcApiTest {
         byte[] data = Api.random(5 * 1024 * 1024);
         String d = api.pushBlob(repo, data);
         var chunkIds = node.uploads().blob(Digest.parse(d)).orElseThrow().chunks();
-        assertTrue(!digests(gc(false)).contains(d), "not within the grace period");
+        assertTrue(!digests(api.gc(false)).contains(d), "not within the grace period");
         assertEquals(200, api.head("/v2/" + repo + "/blobs/" + d).statusCode());
 
         pastGrace();
-        assertTrue(digests(gc(true)).contains(d), "the dry run lists it");
+        assertTrue(digests(api.gc(true)).contains(d), "the dry run lists it");
         assertEquals(200, api.head("/v2/" + repo + "/blobs/" + d).statusCode(), "a dry run deletes nothing");
         long bytesBefore = node.gc().usage().bytes();
-        JsonNode report = gc(false);
+        JsonNode report = api.gc(false);
         assertTrue(digests(report).contains(d));
         assertError(api.head("/v2/" + repo + "/blobs/" + d), 404, "BLOB_UNKNOWN");
         for (var c : chunkIds) assertEquals(-1, node.chunks().size(c.id()), "chunk " + c.id() + " is deleted");
@@ -97,17 +90,17 @@ class GcApiTest {
         byte[] ma = manifestWith(a, layerDigest, layer.length);
         byte[] mb = manifestWith(b, layerDigest, layer.length);
         pastGrace();
-        assertTrue(!digests(gc(false)).contains(layerDigest), "referenced by two manifests");
+        assertTrue(!digests(api.gc(false)).contains(layerDigest), "referenced by two manifests");
 
         assertEquals(202, api.delete("/v2/" + a + "/manifests/" + Digest.sha256(ma)).statusCode());
         pastGrace();
-        assertTrue(!digests(gc(false)).contains(layerDigest), "still referenced from " + b);
+        assertTrue(!digests(api.gc(false)).contains(layerDigest), "still referenced from " + b);
         assertEquals(200, api.get("/v2/" + b + "/blobs/" + layerDigest).statusCode());
 
         assertEquals(202, api.delete("/v2/" + b + "/manifests/" + Digest.sha256(mb)).statusCode());
-        assertTrue(!digests(gc(false)).contains(layerDigest), "grace starts at the last manifest's deletion");
+        assertTrue(!digests(api.gc(false)).contains(layerDigest), "grace starts at the last manifest's deletion");
         pastGrace();
-        assertTrue(digests(gc(false)).contains(layerDigest));
+        assertTrue(digests(api.gc(false)).contains(layerDigest));
         assertError(api.head("/v2/" + b + "/blobs/" + layerDigest), 404, "BLOB_UNKNOWN");
     }
 
@@ -152,12 +145,12 @@ class GcApiTest {
         String id = loc.substring(loc.lastIndexOf('/') + 1);
         var chunk = node.uploads().session(id).orElseThrow().chunks().get(0);
         HttpResponse<byte[]> fresh = api.send("POST", "/v2/gc/idle/blobs/uploads/", null);
-        gc(false);
+        api.gc(false);
         assertEquals(204, api.get(loc).statusCode(), "not idle long enough yet");
         Thread.sleep(3200);
         // keep the second session alive
         assertEquals(202, api.send("PATCH", fresh.headers().firstValue("Location").orElseThrow(), Api.random(10)).statusCode());
-        gc(false);
+        api.gc(false);
         assertError(api.get(loc), 404, "BLOB_UPLOAD_UNKNOWN");
         assertEquals(-1, node.chunks().size(chunk.id()), "the expired session's chunk is deleted");
         assertEquals(204, api.get(fresh.headers().firstValue("Location").orElseThrow()).statusCode(), "an active session stays");
@@ -171,7 +164,7 @@ class GcApiTest {
         // a mount into another repository uses the blob: not collected right after
         HttpResponse<byte[]> mount = api.send("POST", "/v2/gc/link-b/blobs/uploads/?mount=" + d + "&from=gc/link-a", null);
         assertEquals(201, mount.statusCode());
-        assertTrue(!digests(gc(false)).contains(d));
+        assertTrue(!digests(api.gc(false)).contains(d));
         assertEquals(200, api.head("/v2/gc/link-b/blobs/" + d).statusCode());
     }
 

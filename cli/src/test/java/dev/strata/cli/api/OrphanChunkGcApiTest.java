@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.strata.cli.ServeConfig;
 import dev.strata.cli.SingleNode;
 import dev.strata.core.oci.Digest;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.gc.GcConfig;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -33,34 +29,21 @@ import org.junit.jupiter.api.Test;
  */
 class OrphanChunkGcApiTest {
     private static final long ORPHAN_GRACE_MS = 4000;
+    private static PrivateNode fixture;
     private static SingleNode node;
     private static Api api;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target"), "orphans-").toAbsolutePath();
-        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofHours(1), Duration.ZERO, 10_000, Duration.ofHours(1)).withOrphanGrace(Duration.ofMillis(ORPHAN_GRACE_MS)));
-        api = new Api("http://127.0.0.1:" + node.port());
+        fixture = PrivateNode.start("orphans", new GcConfig(Duration.ofHours(1), Duration.ZERO, 10_000, Duration.ofHours(1))
+                .withOrphanGrace(Duration.ofMillis(ORPHAN_GRACE_MS)));
+        node = fixture.node;
+        api = fixture.api;
     }
 
     @AfterAll
     static void stop() {
-        node.close();
-    }
-
-    private static JsonNode gc(boolean dryRun) {
-        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
-        assertEquals(200, r.statusCode(), () -> new String(r.body()));
-        return Api.json(r);
-    }
-
-    private static Set<String> orphans(JsonNode report) {
-        Set<String> out = new HashSet<>();
-        report.path("collected").forEach(c -> {
-            if (c.hasNonNull("chunkId")) out.add(c.path("chunkId").asText());
-        });
-        return out;
+        fixture.close();
     }
 
     private static void pastOrphanGrace() throws InterruptedException {
@@ -77,9 +60,9 @@ class OrphanChunkGcApiTest {
         String manifestLike = "m-sha256-" + "0".repeat(64); // not an upload chunk: never an orphan
         for (String id : List.of(fresh, young, old, manifestLike)) node.chunks().put(id, ByteBuffer.wrap(new byte[] {1, 2, 3}));
 
-        JsonNode dry = gc(true);
-        assertTrue(orphans(dry).contains(old), dry.toString());
-        assertFalse(orphans(dry).contains(young), "younger than the grace: " + dry);
+        JsonNode dry = api.gc(true);
+        assertTrue(Api.collectedChunks(dry).contains(old), dry.toString());
+        assertFalse(Api.collectedChunks(dry).contains(young), "younger than the grace: " + dry);
         assertTrue(dry.path("orphanChunks").asLong() >= 1, dry.toString());
         for (JsonNode c : dry.path("collected")) {
             if (old.equals(c.path("chunkId").asText())) {
@@ -96,12 +79,12 @@ class OrphanChunkGcApiTest {
         assertTrue(out.toString().contains("chunk " + old) && out.toString().contains("orphan chunk: written"), out::toString);
         assertTrue(out.toString().matches("(?s).*would collect \\d+ manifests, \\d+ blobs, [1-9]\\d* orphan chunks, \\d+ bytes.*"), out::toString);
 
-        Set<String> collected = orphans(gc(false));
+        Set<String> collected = Api.collectedChunks(api.gc(false));
         assertTrue(collected.contains(old));
         assertEquals(-1, node.chunks().size(old), "collected");
         assertEquals(3, node.chunks().size(young), "still young");
         pastOrphanGrace();
-        collected.addAll(orphans(gc(false))); // on a slow machine the first pass may have been past the grace already
+        collected.addAll(Api.collectedChunks(api.gc(false))); // on a slow machine the first pass may have been past the grace already
         assertTrue(collected.contains(fresh), "written, never committed, past the grace: collected");
         assertEquals(-1, node.chunks().size(fresh));
         assertEquals(3, node.chunks().size(young), "still young");
@@ -132,9 +115,9 @@ class OrphanChunkGcApiTest {
         location = Api.header(patched, "Location");
 
         pastOrphanGrace();
-        JsonNode report = gc(false);
+        JsonNode report = api.gc(false);
         for (var c : blobChunks) {
-            assertFalse(orphans(report).contains(c.id()));
+            assertFalse(Api.collectedChunks(report).contains(c.id()));
             assertTrue(node.chunks().size(c.id()) >= 0, "committed chunk " + c.id() + " kept");
         }
         assertArrayEquals(committed, api.get("/v2/" + repo + "/blobs/" + d).body());
@@ -145,7 +128,7 @@ class OrphanChunkGcApiTest {
         Thread passes = new Thread(() -> {
             while (uploading.get()) {
                 try {
-                    gc(false);
+                    api.gc(false);
                 } catch (Throwable t) {
                     gcFailure.set(t);
                     return;
@@ -174,7 +157,7 @@ class OrphanChunkGcApiTest {
         HttpResponse<byte[]> done = api.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + wd, null);
         assertEquals(201, done.statusCode(), () -> new String(done.body()));
         assertArrayEquals(whole, api.get("/v2/" + repo + "/blobs/" + wd).body(), "the upload's chunks all survived");
-        assertFalse(orphans(gc(false)).stream().anyMatch(id -> node.uploads().blob(Digest.parse(wd)).orElseThrow().chunks().stream()
+        assertFalse(Api.collectedChunks(api.gc(false)).stream().anyMatch(id -> node.uploads().blob(Digest.parse(wd)).orElseThrow().chunks().stream()
                 .anyMatch(c -> c.id().equals(id))), "committed now: still not orphans");
     }
 }

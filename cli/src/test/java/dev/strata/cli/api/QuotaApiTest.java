@@ -7,14 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.strata.cli.CliAccess;
-import dev.strata.cli.ServeConfig;
 import dev.strata.cli.SingleNode;
 import dev.strata.core.oci.Digest;
 import dev.strata.gc.GcConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -23,21 +21,22 @@ import org.junit.jupiter.api.Test;
 
 /** Namespace quotas: dedup-aware usage, refusal at commit and manifest PUT, exact after deletes and GC. */
 class QuotaApiTest {
+    private static PrivateNode fixture;
     private static SingleNode node;
     private static Api api;
     private static Path dir;
 
     @BeforeAll
     static void start() throws Exception {
-        dir = Files.createTempDirectory(Path.of("target"), "quota-").toAbsolutePath();
-        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofMillis(500), Duration.ZERO, 10_000, Duration.ofHours(1)));
-        api = new Api("http://127.0.0.1:" + node.port());
+        fixture = PrivateNode.start("quota", new GcConfig(Duration.ofMillis(500), Duration.ZERO, 10_000, Duration.ofHours(1)));
+        node = fixture.node;
+        api = fixture.api;
+        dir = fixture.dir;
     }
 
     @AfterAll
     static void stop() {
-        node.close();
+        fixture.close();
     }
 
     private static JsonNode quota(String ns) {

@@ -16,7 +16,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -32,37 +31,22 @@ class RetentionApiTest {
     private static final long RETENTION_MS = 1500;
     private static final long WINDOW_MS = 4000;
     private static final long GRACE_MS = 1500;
+    private static PrivateNode fixture;
     private static SingleNode node;
     private static Api api;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("target"), "retention-").toAbsolutePath();
-        node = SingleNode.start(new ServeConfig("127.0.0.1", 0, dir, 2),
-                new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofHours(1))
+        fixture = PrivateNode.start("retention", new GcConfig(Duration.ofMillis(GRACE_MS), Duration.ZERO, 10_000, Duration.ofHours(1))
                         .withRetention(Duration.ofMillis(RETENTION_MS), Duration.ofMillis(WINDOW_MS))
                         .withNamespaces(new Namespaces(List.of("org/team"))));
-        api = new Api("http://127.0.0.1:" + node.port());
+        node = fixture.node;
+        api = fixture.api;
     }
 
     @AfterAll
     static void stop() {
-        node.close();
-    }
-
-    private static JsonNode gc(boolean dryRun) {
-        HttpResponse<byte[]> r = api.send("POST", "/strata/v1/gc" + (dryRun ? "?dry-run=true" : ""), null);
-        assertEquals(200, r.statusCode(), () -> new String(r.body()));
-        return Api.json(r);
-    }
-
-    /** Collected manifests as "repo@digest" → reason. */
-    private static Map<String, String> manifests(JsonNode report) {
-        Map<String, String> out = new HashMap<>();
-        report.path("collected").forEach(c -> {
-            if (c.path("repository").isTextual()) out.put(c.path("repository").asText() + "@" + c.path("digest").asText(), c.path("reason").asText());
-        });
-        return out;
+        fixture.close();
     }
 
     private static List<String> blobs(JsonNode report) {
@@ -71,13 +55,6 @@ class RetentionApiTest {
             if (!c.path("repository").isTextual()) out.add(c.path("digest").asText());
         });
         return out;
-    }
-
-    private static String put(String repo, String ref, ObjectNode m) {
-        byte[] body = Api.bytes(m);
-        HttpResponse<byte[]> r = api.putManifest(repo, ref, m.path("mediaType").asText(), body);
-        assertEquals(201, r.statusCode(), () -> new String(r.body()));
-        return Digest.sha256(body).toString();
     }
 
     private static void sleep(long ms) throws InterruptedException {
@@ -95,23 +72,23 @@ class RetentionApiTest {
         m.set("config", Api.descriptor("application/vnd.oci.image.config.v1+json", api.pushBlob(repo, config), config.length));
         m.putArray("layers").add(Api.descriptor("application/vnd.oci.image.layer.v1.tar", api.pushBlob(repo, layerBytes), layerBytes.length));
         String layer = m.path("layers").path(0).path("digest").asText();
-        String d = put(repo, "sha256:" + Digest.sha256(Api.bytes(m)).encoded(), m);
-        String kept = put(repo, "keep", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
-        assertTrue(!manifests(gc(true)).containsKey(repo + "@" + d), "not within the retention");
+        String d = api.putManifest(repo, "sha256:" + Digest.sha256(Api.bytes(m)).encoded(), m);
+        String kept = api.putManifest(repo, "keep", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        assertTrue(!Api.collectedManifests(api.gc(true)).containsKey(repo + "@" + d), "not within the retention");
 
         sleep(RETENTION_MS + 300);
-        Map<String, String> dry = manifests(gc(true));
+        Map<String, String> dry = Api.collectedManifests(api.gc(true));
         assertTrue(dry.getOrDefault(repo + "@" + d, "").contains("untagged since"), () -> "the dry run lists it with the reason: " + dry);
         assertTrue(!dry.containsKey(repo + "@" + kept), "a tagged manifest stays");
         assertEquals(200, api.get("/v2/" + repo + "/manifests/" + d).statusCode(), "a dry run deletes nothing");
 
-        assertTrue(manifests(gc(false)).containsKey(repo + "@" + d));
+        assertTrue(Api.collectedManifests(api.gc(false)).containsKey(repo + "@" + d));
         assertError(api.get("/v2/" + repo + "/manifests/" + d), 404, "MANIFEST_UNKNOWN");
         assertEquals(200, api.get("/v2/" + repo + "/manifests/keep").statusCode());
         // its layer is released, and goes once the grace period has passed since then
         assertEquals(200, api.head("/v2/" + repo + "/blobs/" + layer).statusCode(), "blobs wait for the grace period");
         sleep(GRACE_MS + 300);
-        JsonNode pass = gc(false);
+        JsonNode pass = api.gc(false);
         assertTrue(blobs(pass).contains(layer), "the released layer is collected");
         assertTrue(blobs(pass).contains(d), "and the chunk of the manifest's bytes, in no repository any more");
         assertError(api.head("/v2/" + repo + "/blobs/" + layer), 404, "BLOB_UNKNOWN");
@@ -120,7 +97,7 @@ class RetentionApiTest {
         // pushing the same image again stores its bytes again
         api.pushBlob(repo, config);
         api.pushBlob(repo, layerBytes);
-        assertEquals(d, put(repo, "again", m));
+        assertEquals(d, api.putManifest(repo, "again", m));
         assertArrayEquals(Api.bytes(m), api.get("/v2/" + repo + "/manifests/again").body());
     }
 
@@ -129,17 +106,17 @@ class RetentionApiTest {
         String repo = "retention/held";
         ObjectNode child = api.imageManifest(repo, 1, Api.OCI_MANIFEST);
         String childDigest = Digest.sha256(Api.bytes(child)).toString();
-        put(repo, childDigest, child);
+        api.putManifest(repo, childDigest, child);
         ObjectNode index = Api.JSON.createObjectNode();
         index.put("schemaVersion", 2);
         index.put("mediaType", Api.OCI_INDEX);
         index.putArray("manifests").add(Api.descriptor(Api.OCI_MANIFEST, childDigest, Api.bytes(child).length));
-        String indexDigest = put(repo, "multi", index);
-        String subject = put(repo, "app", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
-        String sig = referrer(repo, subject, "sig");
+        String indexDigest = api.putManifest(repo, "multi", index);
+        String subject = api.putManifest(repo, "app", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String sig = api.pushReferrer(repo, subject, "sig");
 
         sleep(RETENTION_MS + 300);
-        Map<String, String> collected = manifests(gc(false));
+        Map<String, String> collected = Api.collectedManifests(api.gc(false));
         for (String d : List.of(childDigest, indexDigest, subject, sig)) {
             assertTrue(!collected.containsKey(repo + "@" + d), () -> d + " is held: " + collected);
             assertEquals(200, api.get("/v2/" + repo + "/manifests/" + d).statusCode());
@@ -147,40 +124,26 @@ class RetentionApiTest {
         // untagging the index releases the index (once the time machine lets go of it) and then its child
         assertEquals(202, api.delete("/v2/" + repo + "/manifests/multi").statusCode());
         sleep(RETENTION_MS + 300);
-        assertTrue(!manifests(gc(false)).containsKey(repo + "@" + indexDigest), "a tag pointed at it: the time machine keeps it");
+        assertTrue(!Api.collectedManifests(api.gc(false)).containsKey(repo + "@" + indexDigest), "a tag pointed at it: the time machine keeps it");
         sleep(WINDOW_MS - RETENTION_MS);
-        assertTrue(manifests(gc(false)).containsKey(repo + "@" + indexDigest), "the untagged index goes");
+        assertTrue(Api.collectedManifests(api.gc(false)).containsKey(repo + "@" + indexDigest), "the untagged index goes");
         assertEquals(200, api.get("/v2/" + repo + "/manifests/" + childDigest).statusCode(), "its child was held until now");
-        Map<String, String> next = manifests(gc(false));
+        Map<String, String> next = Api.collectedManifests(api.gc(false));
         assertTrue(next.containsKey(repo + "@" + childDigest), () -> "then the child, untagged for long: " + next);
-    }
-
-    /** An untagged artifact whose subject is {@code subject}; returns its digest. */
-    private static String referrer(String repo, String subject, String note) {
-        byte[] empty = "{}".getBytes();
-        ObjectNode m = Api.JSON.createObjectNode();
-        m.put("schemaVersion", 2);
-        m.put("mediaType", Api.OCI_MANIFEST);
-        m.put("artifactType", "application/vnd.example." + note);
-        m.set("config", Api.descriptor("application/vnd.oci.empty.v1+json", api.pushBlob(repo, empty), 2));
-        byte[] layer = Api.random(64);
-        m.putArray("layers").add(Api.descriptor("application/octet-stream", api.pushBlob(repo, layer), layer.length));
-        m.set("subject", Api.descriptor(Api.OCI_MANIFEST, subject, 100));
-        return put(repo, Digest.sha256(Api.bytes(m)).toString(), m);
     }
 
     @Test
     void theTimeMachineKeepsWhatATagPointedAtWithinTheWindow() throws Exception {
         String repo = "retention/history";
-        String first = put(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String first = api.putManifest(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
         sleep(20);
         long between = System.currentTimeMillis();
         sleep(20);
-        String second = put(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String second = api.putManifest(repo, "prod", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
 
         // past the untagged retention but inside the window: kept, and restorable
         sleep(RETENTION_MS + 300);
-        assertTrue(!manifests(gc(false)).containsKey(repo + "@" + first), "the time machine keeps it");
+        assertTrue(!Api.collectedManifests(api.gc(false)).containsKey(repo + "@" + first), "the time machine keeps it");
         HttpResponse<byte[]> restored = api.send("POST", "/strata/v1/repositories/" + repo + "/tags/prod/restore?at=" + between, null);
         assertEquals(201, restored.statusCode(), () -> new String(restored.body()));
         assertEquals(first, Api.json(restored).path("digest").asText());
@@ -190,7 +153,7 @@ class RetentionApiTest {
 
         // past the window: collected, and a restore to that time fails clearly
         sleep(WINDOW_MS + 300);
-        Map<String, String> collected = manifests(gc(false));
+        Map<String, String> collected = Api.collectedManifests(api.gc(false));
         assertTrue(collected.getOrDefault(repo + "@" + first, "").contains("time-machine window"), () -> collected.toString());
         HttpResponse<byte[]> late = api.send("POST", "/strata/v1/repositories/" + repo + "/tags/prod/restore?at=" + between, null);
         assertError(late, 404, "MANIFEST_UNKNOWN");
@@ -203,11 +166,11 @@ class RetentionApiTest {
     @Test
     void deletingASubjectDeletesItsReferrersAndReleasesTheirBlobs() throws Exception {
         String repo = "retention/cascade";
-        String subject = put(repo, "v1", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
-        String sbom = referrer(repo, subject, "sbom");
-        String sigOfSbom = referrer(repo, sbom, "sig");
-        String other = put(repo, "v2", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
-        String otherSig = referrer(repo, other, "sig");
+        String subject = api.putManifest(repo, "v1", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String sbom = api.pushReferrer(repo, subject, "sbom");
+        String sigOfSbom = api.pushReferrer(repo, sbom, "sig");
+        String other = api.putManifest(repo, "v2", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
+        String otherSig = api.pushReferrer(repo, other, "sig");
         JsonNode sbomManifest = Api.json(api.get("/v2/" + repo + "/manifests/" + sbom));
         String sbomLayer = sbomManifest.path("layers").path(0).path("digest").asText();
 
@@ -218,7 +181,7 @@ class RetentionApiTest {
         assertEquals(1, Api.json(api.get("/v2/" + repo + "/referrers/" + other)).path("manifests").size());
         // the blobs the referrers held are released, collected after the grace period
         sleep(GRACE_MS + 300);
-        assertTrue(blobs(gc(false)).contains(sbomLayer));
+        assertTrue(blobs(api.gc(false)).contains(sbomLayer));
     }
 
     /** Changing the prefixes rebuilds the gc projection: usage is recounted, and replay agrees with it. */

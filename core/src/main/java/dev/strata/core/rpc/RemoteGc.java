@@ -49,6 +49,19 @@ public final class RemoteGc implements GarbageCollector, Quotas {
         client.callRaw("quotas.check", Map.of("repository", repository, "additions", wire), true);
     }
 
+    /**
+     * Whether the gc-service finds a manifest due for retention now (after catching up with the
+     * log): what the manifest-service checks under the repository's lock before a retention delete.
+     */
+    public boolean manifestStillDue(String repository, String digest) {
+        return client.call("gc.manifestStillDue", Map.of("repository", repository, "digest", digest), Boolean.class, true);
+    }
+
+    /** Serves {@link #manifestStillDue} with {@code due}. */
+    public static void bindRetention(InternalServer server, java.util.function.BiPredicate<String, String> due) {
+        server.op("gc.manifestStillDue", a -> due.test(dev.strata.core.oci.Names.repository(text(a, "repository")), Digest.parse(text(a, "digest")).toString()));
+    }
+
     /** Serves {@code gc} and {@code quotas} as the operations this client calls. */
     public static void bind(InternalServer server, GarbageCollector gc, Quotas quotas) {
         server.op("gc.collect", a -> gc.collect(a.path("dryRun").asBoolean(true)))

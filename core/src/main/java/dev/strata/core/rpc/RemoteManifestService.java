@@ -109,6 +109,28 @@ public final class RemoteManifestService implements ManifestService {
                 "artifactType", artifactType), Descriptor[].class, true));
     }
 
+    /**
+     * Retention across processes: the manifest-service deletes the manifest (with its referrers when
+     * it is configured to) under the repository's lock if the gc-service, asked back from there
+     * ({@link RemoteGc#manifestStillDue}), still finds it due. Not retried once it may have applied.
+     *
+     * @return the digests deleted, the manifest's first; empty when it was kept
+     */
+    public List<String> removeIfDue(String repository, String digest) {
+        return Arrays.asList(client.call("manifests.removeIfDue", args("repository", repository, "digest", digest), String[].class, false));
+    }
+
+    /** The manifest-service side of retention: deletes a manifest if still due (see {@link #removeIfDue}). */
+    @FunctionalInterface
+    public interface Retention {
+        List<String> removeIfDue(String repository, String digest);
+    }
+
+    /** Serves {@link #removeIfDue} (a manifest-service that knows the gc-service). */
+    public static void bindRetention(InternalServer server, Retention retention) {
+        server.op("manifests.removeIfDue", a -> retention.removeIfDue(dev.strata.core.oci.Names.repository(text(a, "repository")), Digest.parse(text(a, "digest")).toString()));
+    }
+
     /** Serves {@code manifests} as the operations this client calls. */
     public static void bind(InternalServer server, ManifestService manifests) {
         server.op("manifests.linkBlob", a -> {
