@@ -133,6 +133,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Consumer<Position> awaitBlobIndex;
     private final java.util.function.Function<Duration, List<String>> expireUploads;
     private final Projection projection;
+    private final Retention retention;
     private final Object passLock = new Object();
     private Thread online;
     private volatile boolean running = true;
@@ -180,6 +181,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.exclusively = exclusively;
         this.awaitBlobIndex = awaitBlobIndex;
         this.projection = new Projection("gc", log.config(), TOPICS, store, handler(config.namespaces()));
+        this.retention = new Retention(store, config, clock, () -> projection.awaitLogEnd(timeout));
         monitoring(new Metrics()); // a registry of its own until the process shares one
     }
 
@@ -193,11 +195,9 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         List<String> removeIf(String repository, String digest, java.util.function.BooleanSupplier stillDue);
     }
 
-    private volatile ManifestRemover manifests;
-
     /** Enables retention of untagged manifests (with {@link GcConfig#untaggedRetention()} set). */
     public void manifests(ManifestRemover remover) {
-        this.manifests = remover;
+        retention.remover(remover);
     }
 
     /**
@@ -510,7 +510,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         return v == null ? 0 : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
     }
 
-    private static long number(KvStore store, String key) {
+    static long number(KvStore store, String key) {
         byte[] v = store.get(key);
         return v == null ? 0 : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
     }
@@ -587,87 +587,12 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     }
 
     /**
-     * Why an untagged manifest is due for retention at {@code now}, or null when something keeps
-     * it: a tag, an index in the repository that lists it, its subject being present, the
-     * retention period, or the time-machine window of a manifest a tag once pointed at.
-     */
-    private String manifestDue(String id, long now) {
-        Duration retention = config.untaggedRetention();
-        if (retention == null || store.get(UNTAGGED + id) == null) return null;
-        byte[] v = store.get(HELD + id);
-        if (v == null) return null;
-        Held h = Json.read(v, Held.class);
-        if (h.tags() > 0 || number(store, PARENTS + id) > 0) return null;
-        String repo = id.substring(0, id.indexOf('|'));
-        long since = h.untaggedSince();
-        String why = "untagged since " + java.time.Instant.ofEpochMilli(since);
-        if (h.subject() != null) {
-            if (store.get(MANIFEST + repo + "|" + h.subject()) != null) return null; // a referrer of a present subject
-            long gone = number(store, MANIFEST_GONE + repo + "|" + h.subject());
-            if (gone > since) {
-                since = gone;
-                why = "referrer of " + h.subject() + ", deleted " + java.time.Instant.ofEpochMilli(gone);
-            } else {
-                why += ", referrer of absent " + h.subject();
-            }
-        }
-        long keep = retention.toMillis();
-        if (h.wasTagged() && config.timeMachine().toMillis() > keep) {
-            keep = config.timeMachine().toMillis();
-            why += ", past the time-machine window of " + config.timeMachine();
-        } else {
-            why += ", past the untagged retention of " + retention;
-        }
-        return since + keep <= now ? why : null;
-    }
-
-    /** Manifests due for retention, at most {@code limit}. */
-    private List<Collected> manifestsDue(long now, int limit) {
-        List<Collected> out = new ArrayList<>();
-        if (config.untaggedRetention() == null) return out;
-        store.scan(UNTAGGED, null, (k, x) -> {
-            String id = k.substring(UNTAGGED.length());
-            String why = manifestDue(id, now);
-            if (why != null) {
-                byte[] h = store.get(HELD + id);
-                int bar = id.indexOf('|');
-                out.add(new Collected(id.substring(bar + 1), manifestSize(id), Json.read(h, Held.class).untaggedSince(), why,
-                        id.substring(0, bar)));
-            }
-            return out.size() < limit;
-        });
-        return out;
-    }
-
-    private long manifestSize(String id) {
-        int bar = id.indexOf('|');
-        byte[] v = store.get(HOLD + config.namespaces().of(id.substring(0, bar)) + "|" + id.substring(bar + 1));
-        return v == null ? 0 : Json.read(v, Holding.class).manifestSize();
-    }
-
-    /** Deletes the manifests due (each re-checked under its repository's lock), with their referrers when configured. */
-    private List<Collected> collectManifests(List<Collected> due) {
-        ManifestRemover remover = manifests;
-        List<Collected> out = new ArrayList<>();
-        if (remover == null) return out;
-        for (Collected c : due) {
-            List<String> removed = remover.removeIf(c.repository(), c.digest(), () -> manifestStillDue(c.repository(), c.digest()));
-            for (String d : removed) {
-                out.add(d.equals(c.digest()) ? c
-                        : new Collected(d, 0, c.unreferencedSince(), "referrer of " + c.digest() + ", deleted with it", c.repository()));
-            }
-        }
-        return out;
-    }
-
-    /**
      * Whether a manifest is due for retention now, once this projection has applied the log: the
      * check a {@link ManifestRemover} runs under the repository's lock (also over the internal API,
      * when the manifest-service runs in another process).
      */
     public boolean manifestStillDue(String repository, String digest) {
-        projection.awaitLogEnd(timeout);
-        return manifestDue(repository + "|" + digest, clock.millis()) != null;
+        return retention.stillDue(repository, digest);
     }
 
     /** Since when no repository has the manifest, if its bytes are still stored; else -1. */
@@ -746,7 +671,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             if (!dryRun) expireUploads.apply(config.uploadExpiry());
             projection.awaitLogEnd(timeout);
             long now = clock.millis();
-            List<Collected> manifestsDue = manifestsDue(now, config.maxDeletesPerPass());
+            List<Collected> manifestsDue = retention.due(now, config.maxDeletesPerPass());
             List<Collected> due = due(now, config.maxDeletesPerPass());
             List<Collected> manifestBytesDue = manifestBytesDue(now, config.maxDeletesPerPass());
             List<Collected> orphans = orphanChunks(now, config.maxDeletesPerPass());
@@ -757,7 +682,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                 all.addAll(orphans);
                 return all;
             }
-            List<Collected> manifestsCollected = collectManifests(manifestsDue);
+            List<Collected> manifestsCollected = retention.collect(manifestsDue);
             if (!manifestsCollected.isEmpty()) LOG.info("gc: deleted {} untagged manifests", manifestsCollected.size());
             manifestsCollected.addAll(collectManifestBytes(manifestBytesDue));
             manifestsCollected.addAll(deleteOrphans(orphans));
