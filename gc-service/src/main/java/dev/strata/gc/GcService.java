@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * So no accepted manifest ever points to a deleted blob, and a push that races a deletion either
  * restores the blob (a new commit) or gets MANIFEST_BLOB_UNKNOWN and pushes the blob again.
+ *
+ * <p>A pass also runs {@link Retention} (untagged manifests) and {@link OrphanChunks} (upload chunks
+ * nothing holds, judged by the projection's own {@link LiveUploads}).
  */
 public final class GcService implements GarbageCollector, Quotas, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GcService.class);
@@ -134,6 +137,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final java.util.function.Function<Duration, List<String>> expireUploads;
     private final Projection projection;
     private final Retention retention;
+    private final OrphanChunks orphanChunks;
     private final Object passLock = new Object();
     private Thread online;
     private volatile boolean running = true;
@@ -182,6 +186,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         this.awaitBlobIndex = awaitBlobIndex;
         this.projection = new Projection("gc", log.config(), TOPICS, store, handler(config.namespaces()));
         this.retention = new Retention(store, config, clock, () -> projection.awaitLogEnd(timeout));
+        this.orphanChunks = new OrphanChunks(store, chunks, config, projection, timeout);
         monitoring(new Metrics()); // a registry of its own until the process shares one
     }
 
@@ -674,7 +679,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             List<Collected> manifestsDue = retention.due(now, config.maxDeletesPerPass());
             List<Collected> due = due(now, config.maxDeletesPerPass());
             List<Collected> manifestBytesDue = manifestBytesDue(now, config.maxDeletesPerPass());
-            List<Collected> orphans = orphanChunks(now, config.maxDeletesPerPass());
+            List<Collected> orphans = orphanChunks.due(now, config.maxDeletesPerPass());
             if (dryRun) {
                 List<Collected> all = new ArrayList<>(manifestsDue);
                 all.addAll(manifestBytesDue);
@@ -685,7 +690,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             List<Collected> manifestsCollected = retention.collect(manifestsDue);
             if (!manifestsCollected.isEmpty()) LOG.info("gc: deleted {} untagged manifests", manifestsCollected.size());
             manifestsCollected.addAll(collectManifestBytes(manifestBytesDue));
-            manifestsCollected.addAll(deleteOrphans(orphans));
+            manifestsCollected.addAll(orphanChunks.delete(orphans));
             if (due.isEmpty()) return manifestsCollected;
             // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
             //    commit, link or mount happens either before (and shows in the projection, which
@@ -736,64 +741,6 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             all.addAll(collected);
             return all;
         }
-    }
-
-    /** Chunk ids of uploads: {@code c-<write time, epoch millis hex>-<random>} ({@link ChunkStore#newUploadChunkId}). */
-    private static final java.util.regex.Pattern UPLOAD_CHUNK = java.util.regex.Pattern.compile("c-([0-9a-f]{1,15})-[0-9a-f]{32}");
-
-    /**
-     * Upload chunks older than the orphan grace that no committed blob (including one being deleted:
-     * its pass deletes its chunks) and no live upload session holds, at most {@code limit}. The live
-     * sessions ({@link LiveUploads}, this projection's view of the uploads topic) are read once the
-     * projection has applied the log, then the projection catches up again before the blobs are
-     * read: a chunk whose session completed in between is in a blob by then, since the upload-service
-     * appends the commit, and waits for it, before it appends the end of the session. When the
-     * projection is not running, no chunk is judged an orphan in this pass.
-     */
-    private List<Collected> orphanChunks(long now, int limit) {
-        List<Collected> out = new ArrayList<>();
-        if (limit <= 0) return out;
-        if (!projection.healthy()) {
-            LOG.warn("gc: the gc projection is stopped: no orphan chunks are collected in this pass");
-            return out;
-        }
-        projection.awaitLogEnd(timeout);
-        java.util.Set<String> live = LiveUploads.chunkIds(store);
-        projection.awaitLogEnd(timeout);
-        java.util.Set<String> committed = new java.util.HashSet<>();
-        store.scan(BLOB, null, (k, v) -> {
-            for (ChunkRef c : Json.read(v, Blob.class).chunks()) committed.add(c.id());
-            return true;
-        });
-        long cutoff = now - config.orphanGrace().toMillis();
-        chunks.list("c-", id -> {
-            if (!id.startsWith("c-")) return false; // ascending order: past every upload chunk
-            java.util.regex.Matcher m = UPLOAD_CHUNK.matcher(id);
-            if (!m.matches() || committed.contains(id) || live.contains(id)) return true;
-            long writtenAt = Long.parseLong(m.group(1), 16);
-            if (writtenAt > cutoff) return true;
-            long size = chunks.size(id);
-            if (size >= 0) {
-                out.add(Collected.orphanChunk(id, size, writtenAt, "orphan chunk: written " + java.time.Instant.ofEpochMilli(writtenAt)
-                        + ", held by no committed blob and no live upload"));
-            }
-            return out.size() < limit;
-        });
-        return out;
-    }
-
-    /** Deletes the orphan chunks found; returns those deleted. */
-    private List<Collected> deleteOrphans(List<Collected> orphans) {
-        List<Collected> deleted = new ArrayList<>();
-        for (Collected o : orphans) {
-            try {
-                if (chunks.delete(o.chunkId())) deleted.add(o);
-            } catch (RuntimeException e) {
-                LOG.warn("gc: could not delete orphan chunk {}: {}", o.chunkId(), e.toString());
-            }
-        }
-        if (!deleted.isEmpty()) LOG.info("gc: deleted {} orphan chunks", deleted.size());
-        return deleted;
     }
 
     private void onlineLoop() {

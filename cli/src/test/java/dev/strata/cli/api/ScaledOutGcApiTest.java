@@ -120,11 +120,11 @@ class ScaledOutGcApiTest {
     void retentionTheTimeMachineAndTheCascadeRunThroughTheManifestService() throws Exception {
         String repo = "org/team/app";
         String subject = api.putManifest(repo, null, api.imageManifest(repo, 1, Api.OCI_MANIFEST)); // pushed by digest: untagged
+        assertFalse(Api.collectedManifests(api.gc(true)).containsKey(repo + "@" + subject), "not within the retention");
         String sig = api.pushReferrer(repo, subject, "sig");
         String kept = api.putManifest(repo, "keep", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
         String retagged = api.putManifest(repo, "moving", api.imageManifest(repo, 1, Api.OCI_MANIFEST));
         api.putManifest(repo, "moving", api.imageManifest(repo, 1, Api.OCI_MANIFEST)); // the tag moves on: retagged is untagged now
-        assertFalse(Api.collectedManifests(api.gc(false)).containsKey(repo + "@" + subject), "not within the retention");
 
         long movedAt = System.currentTimeMillis();
         Thread.sleep(RETENTION_MS + 500); // past the untagged retention, inside the time-machine window
