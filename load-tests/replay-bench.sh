@@ -6,6 +6,8 @@
 #   load-tests/replay-bench.sh [STRATA_ROOT] [N=3000] [ROUNDS=3] [PROJECTIONS="index gc"]
 # STRATA_ROOT (default: this checkout) lets the same data be replayed by two builds: run it with
 # KEEP_DATA=DIR to reuse a data directory made by an earlier run.
+# DATA_KIND=uploads makes an upload-heavy log instead: N blobs each pushed as POST, 3 PATCHes, PUT,
+# an upload cancelled and a tagged manifest every 10 blobs (load-tests/lib/push_uploads.py).
 set -euo pipefail
 ROOT=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 N=${2:-3000}
@@ -18,6 +20,9 @@ if [ ! -d "$DATA/meta" ]; then
   PID=$!
   for _ in $(seq 1 240); do grep -q "strata ready" "$DATA/serve.log" && break; sleep 0.5; done
   grep -q "strata ready" "$DATA/serve.log" || { echo "server did not start" >&2; cat "$DATA/serve.log" >&2; kill $PID; exit 1; }
+  if [ "${DATA_KIND:-manifests}" = uploads ]; then
+    python3 "$(dirname "${BASH_SOURCE[0]}")/lib/push_uploads.py" "$PORT" "$N"
+  else
   python3 - "$PORT" "$N" <<'PY'
 import hashlib, http.client, json, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -38,6 +43,7 @@ for i in range(n):
     st, _, body = req("PUT", "/v2/bench/app/manifests/t%d" % (i % 500), m, {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
     assert st == 201, (st, body)
 PY
+  fi
   kill $PID; wait $PID || true
 fi
 echo "data: $DATA"
