@@ -27,10 +27,14 @@ mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 JOPTS=${JAVA_OPTS:--Xmx200m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k}
 PROCS="kafka storage-1 storage-2 storage-3 upload-service-1 upload-service-2 manifest-service-1 manifest-service-2 gc-service gateway-1 gateway-2"
 
-free_port() {
-  local p
+free_port() { # a port nothing listens on, below the kernel's ephemeral range: an outgoing connection
+  # (the processes' own, to Kafka and each other) takes its source port from that range, and could
+  # take a port probed here before its process binds it
+  local p lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  [ "$lo" -gt 12000 ] 2>/dev/null || lo=32768
   while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 10000 + RANDOM % (lo - 10000) ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }

@@ -83,10 +83,29 @@ public final class InJvmCluster implements AutoCloseable {
         return ServiceCommand.load(service, file);
     }
 
+    /**
+     * A free port below the kernel's ephemeral range: the processes' own outgoing connections (to
+     * Kafka, to each other) take their source ports from that range, and one could take a port
+     * probed there before the manifest-service binds it.
+     */
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        int low = 32768;
+        try {
+            low = Integer.parseInt(java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            // the Linux default
         }
+        if (low <= 12000) low = 32768;
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int p = 10000 + random.nextInt(low - 10000);
+            try (ServerSocket s = new ServerSocket(p, 50, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port below " + low);
     }
 
     /** The gateway's OCI API port. */
