@@ -7,7 +7,7 @@
 # STRATA_ROOT (default: this checkout) lets the same data be replayed by two builds: run it with
 # KEEP_DATA=DIR to reuse a data directory made by an earlier run.
 # DATA_KIND=uploads makes an upload-heavy log instead: N blobs each pushed as POST, 3 PATCHes, PUT,
-# an upload cancelled and a tagged manifest every 10 blobs (load-tests/lib/push_uploads.py).
+# an upload cancelled and a tagged manifest every 10 blobs (load-tests/lib/replay_data.py).
 set -euo pipefail
 ROOT=${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 N=${2:-3000}
@@ -20,30 +20,7 @@ if [ ! -d "$DATA/meta" ]; then
   PID=$!
   for _ in $(seq 1 240); do grep -q "strata ready" "$DATA/serve.log" && break; sleep 0.5; done
   grep -q "strata ready" "$DATA/serve.log" || { echo "server did not start" >&2; cat "$DATA/serve.log" >&2; kill $PID; exit 1; }
-  if [ "${DATA_KIND:-manifests}" = uploads ]; then
-    python3 "$(dirname "${BASH_SOURCE[0]}")/lib/push_uploads.py" "$PORT" "$N"
-  else
-  python3 - "$PORT" "$N" <<'PY'
-import hashlib, http.client, json, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-def req(method, path, body=None, headers=None):
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse(); data = r.read()
-    return r.status, r.getheader("Location"), data
-cfg = b'{"bench":true}'
-d = "sha256:" + hashlib.sha256(cfg).hexdigest()
-st, loc, _ = req("POST", "/v2/bench/app/blobs/uploads/")
-st, _, body = req("PUT", loc + ("&" if "?" in loc else "?") + "digest=" + d, cfg, {"Content-Type": "application/octet-stream"})
-assert st == 201, (st, body)
-for i in range(n):
-    m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": d, "size": len(cfg)},
-        "layers": [], "annotations": {"i": str(i)}}).encode()
-    st, _, body = req("PUT", "/v2/bench/app/manifests/t%d" % (i % 500), m, {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-    assert st == 201, (st, body)
-PY
-  fi
+  python3 "$(dirname "${BASH_SOURCE[0]}")/lib/replay_data.py" "${DATA_KIND:-manifests}" "$PORT" "$N"
   kill $PID; wait $PID || true
 fi
 echo "data: $DATA"
