@@ -1,28 +1,126 @@
 package dev.strata.gateway;
 
-import java.util.concurrent.ArrayBlockingQueue;
+import dev.strata.core.oci.OciError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
 
 /**
- * A bounded pool of chunk-sized byte arrays for upload bodies, so that streaming a large blob does
- * not allocate (and the collector does not reclaim) a fresh multi-MiB array per chunk. Arrays of
- * another size are never pooled; past {@code retained} arrays, returned ones are dropped.
+ * The bounded pool of chunk-sized byte arrays that upload bodies are cut into. At most {@code max}
+ * arrays ever exist, whatever the number of concurrent uploads, so upload memory stays below
+ * {@code max * size} bytes; they are reused, so a large blob does not make the collector reclaim a
+ * fresh multi-MiB array per chunk.
+ *
+ * <p>When all {@code max} are in use, {@link #take} waits (its caller pauses the request, so TCP
+ * pushes back on the client) until one is given back, first come first served; after
+ * {@code waitMillis} it fails with 503 UNAVAILABLE instead. Every upload holds at most
+ * {@link ChunkedBody#MAX_IN_FLIGHT} + 1 arrays and gives each back once its chunk is stored, so a
+ * pool of at least that many always makes progress.
  */
 final class ChunkBuffers {
+    /** Arrays one upload can hold at once: the chunks being stored plus the one filling. */
+    static final int PER_UPLOAD = ChunkedBody.MAX_IN_FLIGHT + 1;
+
     private final int size;
-    private final ArrayBlockingQueue<byte[]> free;
+    private final int max;
+    private final long waitMillis;
+    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int allocated;
 
-    ChunkBuffers(int size, int retained) {
+    private static final class Waiter {
+        final Context context;
+        final Promise<byte[]> promise = Promise.promise();
+        long timer = -1;
+
+        Waiter(Context context) {
+            this.context = context;
+        }
+    }
+
+    ChunkBuffers(int size, int max, long waitMillis) {
+        if (size <= 0 || max < 1 || waitMillis < 1) throw new IllegalArgumentException("size " + size + ", max " + max + ", wait " + waitMillis);
         this.size = size;
-        this.free = new ArrayBlockingQueue<>(retained);
+        this.max = max;
+        this.waitMillis = waitMillis;
     }
 
-    byte[] take() {
+    /**
+     * A quarter of the heap's maximum in {@code size} units, at least {@link #PER_UPLOAD} and at most
+     * 64: 16 arrays (4 uploads at full speed) at -Xmx256m with 4 MiB chunks, 64 at -Xmx1g.
+     */
+    static ChunkBuffers forHeap(int size, long waitMillis) {
+        long budget = Runtime.getRuntime().maxMemory() / 4;
+        return new ChunkBuffers(size, (int) Math.max(PER_UPLOAD, Math.min(64, budget / size)), waitMillis);
+    }
+
+    /** An array at once, or null when all {@code max} are in use. */
+    synchronized byte[] tryTake() {
         byte[] b = free.poll();
-        return b != null ? b : new byte[size];
+        if (b != null) return b;
+        if (allocated >= max) return null;
+        allocated++;
+        return new byte[size];
     }
 
-    /** Returns an array no one reads or writes any more. */
+    /**
+     * An array; when none is free, completes on the caller's context once one is given back, or fails
+     * with UNAVAILABLE (503) after the wait limit. Must be called on a Vert.x context.
+     */
+    Future<byte[]> take(Vertx vertx) {
+        byte[] b = tryTake();
+        if (b != null) return Future.succeededFuture(b);
+        Waiter w;
+        synchronized (this) {
+            b = tryTake();
+            if (b != null) return Future.succeededFuture(b);
+            w = new Waiter(vertx.getOrCreateContext());
+            waiters.add(w);
+        }
+        Waiter waiter = w;
+        waiter.timer = vertx.setTimer(waitMillis, id -> {
+            boolean removed;
+            synchronized (this) {
+                removed = waiters.remove(waiter);
+            }
+            if (removed) {
+                waiter.promise.tryFail(OciError.UNAVAILABLE.exception("all " + max + " upload buffers stayed busy for "
+                        + waitMillis + " ms; retry later"));
+            }
+        });
+        return waiter.promise.future();
+    }
+
+    /** Gives back an array that no one reads or writes any more; each taken array exactly once. */
     void give(byte[] b) {
-        if (b != null && b.length == size) free.offer(b);
+        if (b == null || b.length != size) return;
+        Waiter w;
+        synchronized (this) {
+            w = waiters.poll();
+            if (w == null) {
+                free.push(b);
+                return;
+            }
+        }
+        Waiter waiter = w;
+        waiter.context.runOnContext(v -> {
+            if (waiter.timer >= 0) waiter.context.owner().cancelTimer(waiter.timer);
+            waiter.promise.complete(b);
+        });
+    }
+
+    /** Arrays in existence (free or in use); never more than {@link #max()}. */
+    synchronized int allocated() {
+        return allocated;
+    }
+
+    synchronized int free() {
+        return free.size();
+    }
+
+    int max() {
+        return max;
     }
 }
