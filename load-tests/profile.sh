@@ -310,20 +310,19 @@ perf_summary() { # name title : where the JVM's CPU went, native code included
 
 if [[ $JFR == 1 ]]; then
   pid=${PIDOF[strata]}
+  profiled() { # name command : JFR and perf record around the command
+    jcmd "$pid" JFR.start name="$1" settings=profile filename="$DATA/$1.jfr" >/dev/null
+    perf_start "$1"
+    "$2"
+    perf_stop
+    jcmd "$pid" JFR.stop name="$1" >/dev/null
+  }
+  push_load() { curl_push strata prof/jfr1; curl_push strata prof/jfr2; [[ $SKOPEO == 0 ]] || sk_push strata prof/jfrimg >/dev/null 2>&1; }
+  pull_load() { curl_ppull strata prof/jfr1; curl_ppull strata prof/jfr2; [[ $SKOPEO == 0 ]] || sk_ppull strata prof/jfrimg >/dev/null 2>&1; }
   log "JFR: profiling pushes (2 curl + $([[ $SKOPEO == 1 ]] && echo 1 || echo 0) skopeo)"
-  jcmd "$pid" JFR.start name=push settings=profile filename="$DATA/push.jfr" >/dev/null
-  perf_start push
-  curl_push strata prof/jfr1; curl_push strata prof/jfr2
-  [[ $SKOPEO == 1 ]] && sk_push strata prof/jfrimg >/dev/null 2>&1
-  perf_stop
-  jcmd "$pid" JFR.stop name=push >/dev/null
+  profiled push push_load
   log "JFR: profiling $PARALLEL parallel pulls (curl$([[ $SKOPEO == 1 ]] && echo ', then skopeo'))"
-  jcmd "$pid" JFR.start name=pull settings=profile filename="$DATA/pull.jfr" >/dev/null
-  perf_start pull
-  curl_ppull strata prof/jfr1; curl_ppull strata prof/jfr2
-  [[ $SKOPEO == 1 ]] && sk_ppull strata prof/jfrimg >/dev/null 2>&1
-  perf_stop
-  jcmd "$pid" JFR.stop name=pull >/dev/null
+  profiled pull pull_load
   [[ $PERF == 1 ]] && jcmd "$pid" Compiler.perfmap >/dev/null 2>&1 || true
   { jfr_summary "$DATA/push.jfr" "strata serve, 2 curl pushes of $BLOB_MIB MiB + 1 skopeo push of $IMAGE_MIB MiB"
     jfr_summary "$DATA/pull.jfr" "strata serve, 2 x $PARALLEL parallel curl pulls of $BLOB_MIB MiB + $PARALLEL parallel skopeo pulls of $IMAGE_MIB MiB"

@@ -1,11 +1,8 @@
 package dev.strata.gateway;
 
 import dev.strata.core.oci.OciError;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.ArrayDeque;
 
 /**
  * The bounded pool of chunk-sized byte arrays that upload bodies are cut into. At most {@code max}
@@ -16,35 +13,22 @@ import java.util.ArrayDeque;
  * <p>When all {@code max} are in use, {@link #take} waits (its caller pauses the request, so TCP
  * pushes back on the client) until one is given back, first come first served; after
  * {@code waitMillis} it fails with 503 UNAVAILABLE instead. Every upload holds at most
- * {@link ChunkedBody#MAX_IN_FLIGHT} + 1 arrays and gives each back once its chunk is stored, so a
- * pool of at least that many always makes progress.
+ * {@link #PER_UPLOAD} arrays and gives each back once its chunk is stored, so a pool of at least
+ * that many always makes progress.
  */
 final class ChunkBuffers {
     /** Arrays one upload can hold at once: the chunks being stored plus the one filling. */
     static final int PER_UPLOAD = ChunkedBody.MAX_IN_FLIGHT + 1;
 
     private final int size;
-    private final int max;
     private final long waitMillis;
-    private final ArrayDeque<byte[]> free = new ArrayDeque<>();
-    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    private int allocated;
-
-    private static final class Waiter {
-        final Context context;
-        final Promise<byte[]> promise = Promise.promise();
-        long timer = -1;
-
-        Waiter(Context context) {
-            this.context = context;
-        }
-    }
+    private final BufferPool<byte[]> pool;
 
     ChunkBuffers(int size, int max, long waitMillis) {
-        if (size <= 0 || max < 1 || waitMillis < 1) throw new IllegalArgumentException("size " + size + ", max " + max + ", wait " + waitMillis);
+        if (size <= 0 || waitMillis < 1) throw new IllegalArgumentException("size " + size + ", wait " + waitMillis);
         this.size = size;
-        this.max = max;
         this.waitMillis = waitMillis;
+        this.pool = new BufferPool<>(max, () -> new byte[size]);
     }
 
     /**
@@ -57,12 +41,8 @@ final class ChunkBuffers {
     }
 
     /** An array at once, or null when all {@code max} are in use. */
-    synchronized byte[] tryTake() {
-        byte[] b = free.poll();
-        if (b != null) return b;
-        if (allocated >= max) return null;
-        allocated++;
-        return new byte[size];
+    byte[] tryTake() {
+        return pool.tryTake();
     }
 
     /**
@@ -70,57 +50,26 @@ final class ChunkBuffers {
      * with UNAVAILABLE (503) after the wait limit. Must be called on a Vert.x context.
      */
     Future<byte[]> take(Vertx vertx) {
-        byte[] b = tryTake();
-        if (b != null) return Future.succeededFuture(b);
-        Waiter w;
-        synchronized (this) {
-            b = tryTake();
-            if (b != null) return Future.succeededFuture(b);
-            w = new Waiter(vertx.getOrCreateContext());
-            waiters.add(w);
-        }
-        Waiter waiter = w;
-        waiter.timer = vertx.setTimer(waitMillis, id -> {
-            boolean removed;
-            synchronized (this) {
-                removed = waiters.remove(waiter);
-            }
-            if (removed) {
-                waiter.promise.tryFail(OciError.UNAVAILABLE.exception("all " + max + " upload buffers stayed busy for "
-                        + waitMillis + " ms; retry later"));
-            }
-        });
-        return waiter.promise.future();
+        return pool.take(vertx, waitMillis).compose(b -> b != null ? Future.succeededFuture(b)
+                : Future.failedFuture(OciError.UNAVAILABLE.exception("all " + pool.max() + " upload buffers stayed busy for "
+                        + waitMillis + " ms; retry later")));
     }
 
     /** Gives back an array that no one reads or writes any more; each taken array exactly once. */
     void give(byte[] b) {
-        if (b == null || b.length != size) return;
-        Waiter w;
-        synchronized (this) {
-            w = waiters.poll();
-            if (w == null) {
-                free.push(b);
-                return;
-            }
-        }
-        Waiter waiter = w;
-        waiter.context.runOnContext(v -> {
-            if (waiter.timer >= 0) waiter.context.owner().cancelTimer(waiter.timer);
-            waiter.promise.complete(b);
-        });
+        if (b != null && b.length == size) pool.give(b);
     }
 
     /** Arrays in existence (free or in use); never more than {@link #max()}. */
-    synchronized int allocated() {
-        return allocated;
+    int allocated() {
+        return pool.allocated();
     }
 
-    synchronized int free() {
-        return free.size();
+    int free() {
+        return pool.free();
     }
 
     int max() {
-        return max;
+        return pool.max();
     }
 }
