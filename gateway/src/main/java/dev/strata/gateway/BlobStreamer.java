@@ -18,7 +18,8 @@ import java.util.List;
  * worker while the current one is written, and writes it once the current write has reached the
  * socket, so at most two segments are in memory per response. Segments are read straight into a
  * pooled direct buffer ({@link ChunkStore#readInto}) that the socket writes from, with no heap copy;
- * when the pool is exhausted a segment goes through a heap array instead.
+ * when the pool stays exhausted for {@link SegmentBuffers#WAIT_MILLIS}, a segment goes through a heap
+ * array instead.
  */
 final class BlobStreamer {
     /** Largest segment read at once. */
@@ -70,8 +71,8 @@ final class BlobStreamer {
     private Future<Bytes> read() {
         if (next >= segments.size()) return null;
         Segment s = segments.get(next++);
-        ByteBuffer pooled = pool.take();
-        return vertx.executeBlocking(() -> {
+        // a pooled buffer if one comes back soon; the heap path otherwise
+        return pool.take(vertx).compose(pooled -> vertx.executeBlocking(() -> {
             if (pooled == null) return new Bytes(Buffer.buffer(store.read(s.chunk(), s.offset(), s.length())), null);
             try {
                 pooled.limit(s.length());
@@ -82,7 +83,7 @@ final class BlobStreamer {
             }
             pooled.flip();
             return new Bytes(BufferInternal.buffer(Unpooled.wrappedBuffer(pooled)), pooled);
-        }, false);
+        }, false));
     }
 
     private void release(Bytes b) {

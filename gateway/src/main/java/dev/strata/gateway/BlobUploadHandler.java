@@ -25,12 +25,13 @@ final class BlobUploadHandler {
     private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes[ =])?(\\d{1,19})-(\\d{1,19})(?:/\\*|/\\d+)?");
     private final Services s;
     private final UploadHashes hashes = new UploadHashes(100_000);
+    static final long BUFFER_WAIT_MILLIS = 30_000;
     private final ChunkBuffers buffers;
 
     BlobUploadHandler(Services s) {
         this.s = s;
-        // keep up to 64 MiB of chunk arrays for reuse
-        this.buffers = new ChunkBuffers(s.config().chunkBytes(), Math.max(2, (64 << 20) / s.config().chunkBytes()));
+        // at most a quarter of the heap in chunk arrays; an upload waits up to 30 s for one, then gets 503
+        this.buffers = ChunkBuffers.forHeap(s.config().chunkBytes(), BUFFER_WAIT_MILLIS);
     }
 
     void handle(ApiRequest r) {

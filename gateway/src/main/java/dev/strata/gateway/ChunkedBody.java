@@ -20,6 +20,8 @@ import java.util.List;
  * chunks are buffered; beyond that the request is paused, so memory per upload stays bounded
  * whatever the body's size. On failure, every chunk it wrote is deleted once all writes are over.
  * Each chunk's ref records its CRC32C (computed while it is stored) and the store's placement.
+ * Chunk arrays come from the shared bounded {@link ChunkBuffers}: when none is free the request
+ * stays paused until one is given back (or fails with 503 when none comes in time).
  */
 final class ChunkedBody {
     static final int MAX_IN_FLIGHT = 3;
@@ -42,6 +44,10 @@ final class ChunkedBody {
     private int inFlight;
     private boolean ended;
     private boolean failed;
+    /** Bytes received while no chunk array was free (at most what arrived before the pause took hold). */
+    private Buffer pending;
+    private boolean waitingForBuffer;
+    private boolean endPending;
     /** The last chunk's hashing: each chunk's hash waits for the one before. */
     private Future<Void> hashTail = Future.succeededFuture();
     /** Completes when every chunk so far is hashed and stored (or failed). */
@@ -77,14 +83,19 @@ final class ChunkedBody {
         req.handler(this::onData);
         req.exceptionHandler(this::fail);
         req.endHandler(v -> {
-            ended = true;
-            if (pos > 0 && !failed) flush();
-            tail.onComplete(ar -> {
-                if (ar.failed()) fail(ar.cause());
-                else if (!failed) done.tryComplete(new Result(List.copyOf(written), total));
-            });
+            if (waitingForBuffer) endPending = true;
+            else onEnd();
         });
         req.resume();
+    }
+
+    private void onEnd() {
+        ended = true;
+        if (pos > 0 && !failed) flush();
+        tail.onComplete(ar -> {
+            if (ar.failed()) fail(ar.cause());
+            else if (!failed) done.tryComplete(new Result(List.copyOf(written), total));
+        });
     }
 
     private void onData(Buffer buf) {
@@ -95,11 +106,24 @@ final class ChunkedBody {
             fail(OciError.SIZE_INVALID.exception("blob larger than the limit of " + maxBytes + " bytes"));
             return;
         }
-        int off = 0;
+        if (waitingForBuffer) {
+            pending.appendBuffer(buf);
+            return;
+        }
+        copy(buf, 0);
+    }
+
+    /** Copies {@code buf} from {@code off} into chunk arrays; stops and waits when the pool is empty. */
+    private void copy(Buffer buf, int off) {
+        int len = buf.length();
         while (off < len) {
             if (current == null) {
-                current = buffers.take();
+                current = buffers.tryTake();
                 pos = 0;
+                if (current == null) {
+                    awaitBuffer(buf.getBuffer(off, len));
+                    return;
+                }
             }
             int n = Math.min(len - off, chunkBytes - pos);
             buf.getBytes(off, off + n, current, pos);
@@ -107,6 +131,39 @@ final class ChunkedBody {
             off += n;
             if (pos == chunkBytes) flush();
         }
+    }
+
+    private void awaitBuffer(Buffer rest) {
+        waitingForBuffer = true;
+        pending = rest;
+        req.pause();
+        buffers.take(vertx).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(ar.cause());
+                return;
+            }
+            if (failed) {
+                buffers.give(ar.result());
+                return;
+            }
+            waitingForBuffer = false;
+            current = ar.result();
+            pos = 0;
+            Buffer p = pending;
+            pending = null;
+            copy(p, 0);
+            if (waitingForBuffer) return;
+            if (endPending) {
+                endPending = false;
+                onEnd();
+            } else {
+                resumeIfRoom();
+            }
+        });
+    }
+
+    private void resumeIfRoom() {
+        if (!ended && !failed && !waitingForBuffer && inFlight < MAX_IN_FLIGHT) req.resume();
     }
 
     private void flush() {
@@ -139,7 +196,7 @@ final class ChunkedBody {
             buffers.give(data);
             inFlight--;
             if (ar.failed()) fail(ar.cause());
-            else if (!ended && !failed && inFlight < MAX_IN_FLIGHT) req.resume();
+            else resumeIfRoom();
         }).mapEmpty();
         tail = Future.join(tail, both).mapEmpty();
     }
@@ -149,6 +206,7 @@ final class ChunkedBody {
         failed = true;
         buffers.give(current);
         current = null;
+        pending = null;
         List<ChunkRef> toDelete = List.copyOf(written);
         tail.onComplete(ar -> discard(vertx, store, toDelete));
         done.tryFail(t);

@@ -1,28 +1,30 @@
 package dev.strata.gateway;
 
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.nio.ByteBuffer;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A bounded pool of direct buffers for the pull path: a blob segment is read from storage straight
  * into one ({@code ChunkStore.readInto}) and written to the socket from it, so the bytes are copied
  * once on their way out instead of three times (store to heap array, heap array to Netty's direct
- * buffer, direct buffer to socket). At most {@code max} buffers ever exist; when all are in use,
- * {@link #take()} returns null and the caller takes the heap path, so direct memory stays bounded
- * whatever the number of concurrent pulls.
+ * buffer, direct buffer to socket). At most {@code max} buffers ever exist. When all are in use,
+ * {@link #take(Vertx)} waits a little for one to come back (each is in use only until its segment
+ * has reached the socket) and only then answers null, and the caller takes the heap path: direct
+ * memory stays bounded whatever the number of concurrent pulls, and a client that stops reading
+ * cannot hold up the others for more than that wait.
  */
 final class SegmentBuffers {
+    /** How long a segment read waits for a pooled buffer before it goes through the heap instead. */
+    static final long WAIT_MILLIS = 200;
+
     private final int size;
-    private final int max;
-    private final ArrayBlockingQueue<ByteBuffer> free;
-    private final AtomicInteger allocated = new AtomicInteger();
+    private final BufferPool<ByteBuffer> pool;
 
     SegmentBuffers(int size, int max) {
-        if (size <= 0 || max < 0) throw new IllegalArgumentException("size " + size + ", max " + max);
+        if (size <= 0 || max < 1) throw new IllegalArgumentException("size " + size + ", max " + max);
         this.size = size;
-        this.max = max;
-        this.free = new ArrayBlockingQueue<>(Math.max(1, max));
+        this.pool = new BufferPool<>(max, () -> ByteBuffer.allocateDirect(size));
     }
 
     /** One direct buffer per 8 (at most 32) of the heap's maximum, in {@code size} units: 16 at -Xmx256m. */
@@ -33,18 +35,18 @@ final class SegmentBuffers {
 
     /** A cleared buffer of {@code size} bytes, or null when all {@code max} are in use. */
     ByteBuffer take() {
-        ByteBuffer b = free.poll();
-        if (b != null) return b.clear();
-        while (true) {
-            int n = allocated.get();
-            if (n >= max) return null;
-            if (allocated.compareAndSet(n, n + 1)) return ByteBuffer.allocateDirect(size);
-        }
+        ByteBuffer b = pool.tryTake();
+        return b == null ? null : b.clear();
+    }
+
+    /** A cleared buffer, waiting up to {@link #WAIT_MILLIS} for one; null after that. Call on a Vert.x context. */
+    Future<ByteBuffer> take(Vertx vertx) {
+        return pool.take(vertx, WAIT_MILLIS).map(b -> b == null ? null : b.clear());
     }
 
     /** Returns a buffer that nothing reads or writes any more (each taken buffer exactly once). */
     void give(ByteBuffer b) {
-        if (b != null) free.offer(b);
+        pool.give(b);
     }
 
     int size() {

@@ -151,6 +151,31 @@ class BlobStreamerTest {
     }
 
     @Test
+    void aSegmentWaitsForAPooledBufferAndOnlyThenGoesWithout() throws Exception {
+        ByteBuffer a = pool.take();
+        ByteBuffer b = pool.take();
+        assertNotNull(a);
+        assertNotNull(b);
+        // given back while a read waits: the waiting read gets exactly that buffer
+        CompletableFuture<ByteBuffer> handed = new CompletableFuture<>();
+        vertx.runOnContext(v -> {
+            pool.take(vertx).onComplete(ar -> handed.complete(ar.result()));
+            vertx.setTimer(50, id -> pool.give(a));
+        });
+        assertTrue(handed.get(30, TimeUnit.SECONDS) == a, "the waiting read gets the buffer given back");
+        // none given back: after the wait, null (the caller takes the heap path); nothing new is made
+        CompletableFuture<ByteBuffer> none = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        vertx.runOnContext(v -> pool.take(vertx).onComplete(ar -> none.complete(ar.result())));
+        assertNull(none.get(30, TimeUnit.SECONDS));
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(SegmentBuffers.WAIT_MILLIS) - 1_000_000,
+                "it waited before giving up");
+        assertNull(pool.take(), "still only 2 buffers exist");
+        pool.give(a);
+        pool.give(b);
+    }
+
+    @Test
     void poolIsBoundedAndReusesBuffers() {
         SegmentBuffers p = new SegmentBuffers(1024, 2);
         ByteBuffer a = p.take();
