@@ -20,10 +20,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -90,21 +88,10 @@ class InternalTlsTest {
     @Test
     void pushAndPullThroughTheGatewayOverTlsHops() throws Exception {
         String base = "http://127.0.0.1:" + gateway.port() + "/v2/tls/app/";
-        byte[] layer = new byte[5 * 1024 * 1024 + 17]; // two gateway chunks on two HTTPS storage nodes
-        new SecureRandom().nextBytes(layer);
-        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
-        for (byte[] blob : List.of(layer, config)) {
-            var r = send(HttpRequest.newBuilder(URI.create(base + "blobs/uploads/?digest=" + Digest.sha256(blob)))
-                    .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(blob)));
-            assertEquals(201, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
-        }
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(config) + "\",\"size\":" + config.length
-                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + Digest.sha256(layer)
-                + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        var put = send(HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json").PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)));
-        assertEquals(201, put.statusCode(), () -> new String(put.body(), StandardCharsets.UTF_8));
+        RawImage image = RawImage.push(PLAIN, base, 5 * 1024 * 1024 + 17, "v1"); // two gateway chunks on two HTTPS storage nodes
+        byte[] layer = image.layer();
+        byte[] config = image.config();
+        byte[] manifest = image.manifest();
         var got = send(HttpRequest.newBuilder(URI.create(base + "manifests/v1")).header("Accept", "application/vnd.oci.image.manifest.v1+json").GET());
         assertEquals(200, got.statusCode());
         assertArrayEquals(manifest, got.body());

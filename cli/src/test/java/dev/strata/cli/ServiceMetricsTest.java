@@ -3,7 +3,6 @@ package dev.strata.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.strata.core.oci.Digest;
 import dev.strata.storage.StorageNode;
 import dev.strata.storage.StorageNodeConfig;
 import java.io.IOException;
@@ -11,10 +10,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -122,21 +119,10 @@ class ServiceMetricsTest {
         String gcBefore = scrape(gc);
 
         String base = "http://127.0.0.1:" + gateway.port() + "/v2/metrics/app/";
-        byte[] layer = new byte[1024 * 1024 + 5];
-        new SecureRandom().nextBytes(layer);
-        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
-        for (byte[] blob : List.of(layer, config)) {
-            var r = send(HttpRequest.newBuilder(URI.create(base + "blobs/uploads/?digest=" + Digest.sha256(blob)))
-                    .header("Content-Type", "application/octet-stream").POST(HttpRequest.BodyPublishers.ofByteArray(blob)));
-            assertEquals(201, r.statusCode(), () -> new String(r.body(), StandardCharsets.UTF_8));
-        }
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":"
-                + "\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + Digest.sha256(config) + "\",\"size\":" + config.length
-                + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + Digest.sha256(layer)
-                + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        var put = send(HttpRequest.newBuilder(URI.create(base + "manifests/v1"))
-                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json").PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)));
-        assertEquals(201, put.statusCode(), () -> new String(put.body(), StandardCharsets.UTF_8));
+        RawImage image = RawImage.push(HTTP, base, 1024 * 1024 + 5, "v1");
+        byte[] layer = image.layer();
+        byte[] config = image.config();
+        byte[] manifest = image.manifest();
 
         // upload-service: its operations by status, bytes both ways, the sessions' outcomes, its projection's lag per partition
         String u = scrape(uploads);
