@@ -86,9 +86,9 @@ public final class InJvmCluster implements AutoCloseable {
     /**
      * A free port below the kernel's ephemeral range: the processes' own outgoing connections (to
      * Kafka, to each other) take their source ports from that range, and one could take a port
-     * probed there before the manifest-service binds it.
+     * probed there before a process binds it. Every test that picks a port for a process uses this.
      */
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         int low = 32768;
         try {
             low = Integer.parseInt(java.nio.file.Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+")[0]);

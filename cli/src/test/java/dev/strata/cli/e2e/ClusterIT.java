@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -42,12 +40,6 @@ class ClusterIT {
     static RegistryClient gatewayA;
     static RegistryClient gatewayB;
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     static String cluster(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("deploy/local/cluster.sh").toString()));
         cmd.addAll(List.of(args));
@@ -76,7 +68,7 @@ class ClusterIT {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory(Files.createDirectories(E2E.targetDir().resolve("e2e")), "cluster-").resolve("c");
-        port = freePort();
+        port = StrataProcess.freePort();
         // if this JVM dies before @AfterAll, the cluster's processes must not outlive it
         Path stopDir = dir;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -240,7 +232,7 @@ class ClusterIT {
         String[] s = env.get("STORAGE_PORTS").split(" ");
         String[] u = env.get("UPLOAD_SERVICE_PORTS").split(" ");
         String[] m = env.get("MANIFEST_SERVICE_PORTS").split(" ");
-        int tlsPort = freePort();
+        int tlsPort = StrataProcess.freePort();
         Path config = work.resolve("gateway-tls.yaml");
         Files.writeString(config, "listen: 127.0.0.1:" + tlsPort + "\n"
                 + "storage:\n  nodes: {s1: \"http://127.0.0.1:" + s[0] + "\", s2: \"http://127.0.0.1:" + s[1] + "\", s3: \"http://127.0.0.1:" + s[2] + "\"}\n"

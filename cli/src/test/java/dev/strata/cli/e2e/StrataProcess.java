@@ -393,11 +393,10 @@ final class StrataProcess implements AutoCloseable {
         return b.toString();
     }
 
+    /** A port nothing listens on, below the ephemeral range ({@link dev.strata.cli.InJvmCluster#freePort}). */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.setReuseAddress(true);
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
+        try {
+            return dev.strata.cli.InJvmCluster.freePort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

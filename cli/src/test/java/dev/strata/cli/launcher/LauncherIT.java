@@ -26,9 +26,7 @@ class LauncherIT {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return dev.strata.cli.InJvmCluster.freePort();
     }
 
     @Test
