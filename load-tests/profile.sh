@@ -17,12 +17,13 @@
 #         WORK_DIR    parent of the servers' data dirs (disk)                   [$TMPDIR or /tmp]
 #         CLIENT_DIR  parent of the client's files (blob, image, pulls)      [/dev/shm if roomy]
 #         RESULTS_FILE  [load-tests/results/profile-<utc>.txt]
+#         STRATA_SERVE_ARGS  extra `strata serve` arguments, e.g. "--storage files"            [none]
 # CPU is utime+stime from /proc (the server's whole process; the client's children via `times`).
 set -Eeuo pipefail
 SELF="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 LT_DIR="$(dirname "$SELF")"
 ROOT="$(dirname "$LT_DIR")"
-[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,21p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ "${1:-}" == -h || "${1:-}" == --help ]] && { sed -n '2,22p' "$SELF" | sed 's/^# \{0,1\}//'; exit 0; }
 : "${WARMUP:=3}" "${ROUNDS:=3}" "${BLOB_MIB:=256}" "${IMAGE_MIB:=256}" "${PARALLEL:=8}" "${SKOPEO:=1}" "${JFR:=1}" "${TOP:=15}"
 : "${WORK_DIR:=${TMPDIR:-/tmp}}"
 if [[ -z "${PERF:-}" ]]; then PERF=0; command -v perf >/dev/null && PERF=1; fi
@@ -191,6 +192,7 @@ fi
 {
   echo "profile.sh - CPU per MiB, Strata vs Distribution, same run"
   echo "date (UTC):   $(date -u '+%Y-%m-%d %H:%M:%S'); host $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
+  echo "strata serve extra args (STRATA_SERVE_ARGS): ${STRATA_SERVE_ARGS:-none (rocksdb)}"
   echo "strata git:   $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$([[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]] && echo ' (uncommitted changes)')"
   echo "settings:     rounds=$ROUNDS, curl blob ${BLOB_MIB} MiB, skopeo image ${IMAGE_MIB} MiB ($SKOPEO), parallel=$PARALLEL, JAVA_OPTS=${JAVA_OPTS:-<unset>}"
 } >"$DATA/report.txt"

@@ -15,12 +15,15 @@ free_port() {
   return 1
 }
 
-# serve_start ROOT TMP : logs to $TMP/server.log; JAVA_OPTS passes through bin/strata
+# serve_start ROOT TMP : logs to $TMP/server.log; JAVA_OPTS passes through bin/strata;
+# STRATA_SERVE_ARGS (split on spaces) is appended to `serve`, e.g. "--storage files"
 serve_start() {
   local root=$1 tmp=$2 port deadline
   port=$(free_port)
   SERVE_ADDR="127.0.0.1:$port"
-  setsid "$root/bin/strata" serve --addr "$SERVE_ADDR" --data "$tmp/data" >"$tmp/server.log" 2>&1 &
+  local -a extra
+  read -r -a extra <<<"${STRATA_SERVE_ARGS:-}"
+  setsid "$root/bin/strata" serve --addr "$SERVE_ADDR" --data "$tmp/data" "${extra[@]}" >"$tmp/server.log" 2>&1 &
   SERVE_PID=$!
   deadline=$(( $(date +%s) + ${STRATA_START_TIMEOUT:-900} ))
   until [[ $(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://$SERVE_ADDR/v2/" || true) == 200 ]]; do

@@ -14,7 +14,7 @@ public final class Main {
     static final String USAGE = """
             usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--untagged-retention D]
                                 [--time-machine 14d] [--delete-referrers true|false] [--namespace-prefixes P,...]
-                                [--storage rocksdb|rados|nodes]
+                                [--storage rocksdb|files|rados|nodes]
                                 [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS] [--auth FILE]
                                 [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
@@ -33,6 +33,7 @@ public final class Main {
                       --delete-referrers  deleting a manifest deletes its referrers too (default true)
                       --namespace-prefixes  repository prefixes that are quota namespaces (org/team,...)
                       --storage         where blob chunks go: rocksdb (DATA/storage, the default),
+                                        files (one file per chunk under DATA/files; not the default yet),
                                         rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
                       --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
                       --ceph-pool       the RADOS pool (default strata; must exist)
@@ -130,11 +131,13 @@ public final class Main {
             int replicas = intOption(opts, "--replicas", Math.min(2, PlacementConfig.parseNodes(spec).size()));
             return config.withPlacement(new PlacementConfig(PlacementConfig.parseNodes(spec), replicas, intOption(opts, "--write-quorum", replicas)));
         }
-        if (!storage.equals("rocksdb")) throw new IllegalArgumentException("--storage must be rocksdb, rados or nodes, got '" + storage + "'");
+        if (!storage.equals("rocksdb") && !storage.equals("files")) {
+            throw new IllegalArgumentException("--storage must be rocksdb, files, rados or nodes, got '" + storage + "'");
+        }
         for (String o : new String[] {"--storage-nodes", "--replicas", "--write-quorum"}) {
             if (opts.containsKey(o)) throw new IllegalArgumentException(o + " needs --storage nodes");
         }
-        return config;
+        return storage.equals("files") ? config.withFiles() : config;
     }
 
     private static int intOption(java.util.Map<String, String> opts, String name, int defaultValue) {

@@ -24,9 +24,12 @@ import java.nio.file.Path;
  *                   ({@code --storage nodes --storage-nodes ID=URL,... [--replicas R] [--write-quorum W]})
  * @param scrub      the online scrub ({@code --scrub-interval}, {@code --scrub-rate}); null: daily with
  *                   storage nodes, off otherwise
+ * @param files      true: chunks as one file each under DATA/files ({@code --storage files}) instead of
+ *                   RocksDB; not the default yet
  */
 public record ServeConfig(String host, int port, Path data, int partitions, GatewayLimits limits, int idleTimeoutSeconds,
-                          Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement, ScrubConfig scrub) {
+                          Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement, ScrubConfig scrub,
+                          boolean files) {
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
@@ -36,38 +39,44 @@ public record ServeConfig(String host, int port, Path data, int partitions, Gate
         if (idleTimeoutSeconds < 1) throw new IllegalArgumentException("--idle-timeout must be positive");
         if (auth != null && !java.nio.file.Files.isReadable(auth)) throw new IllegalArgumentException("--auth: cannot read " + auth);
         if (rados != null && placement != null) throw new IllegalArgumentException("--storage is either rados or nodes");
+        if (files && (rados != null || placement != null)) throw new IllegalArgumentException("--storage is either files, rados or nodes");
     }
 
     /** No auth, plain HTTP, default limits, RocksDB storage under DATA/storage. */
     public ServeConfig(String host, int port, Path data, int partitions) {
-        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null, null);
+        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null, null, false);
     }
 
     public ServeConfig withLimits(GatewayLimits l, int idleSeconds) {
-        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement, scrub);
+        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement, scrub, files);
     }
 
     public ServeConfig withAuth(Path authFile) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement, scrub);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement, scrub, files);
     }
 
     public ServeConfig withTls(GatewayConfig.Tls t) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement, scrub);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement, scrub, files);
     }
 
     /** The same settings with chunks in RADOS. */
     public ServeConfig withRados(RadosConfig r) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null, scrub);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null, scrub, false);
     }
 
     /** The same settings with chunks on storage nodes. */
     public ServeConfig withPlacement(PlacementConfig p) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p, scrub);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p, scrub, false);
+    }
+
+    /** The same settings with chunks as files under DATA/files. */
+    public ServeConfig withFiles() {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, null, scrub, true);
     }
 
     /** The same settings with this online scrub. */
     public ServeConfig withScrub(ScrubConfig s) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, s);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, s, files);
     }
 
     /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */

@@ -16,6 +16,7 @@ import dev.strata.inspector.InspectorConfig;
 import dev.strata.inspector.InspectorService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.core.spi.ChunkStore;
+import dev.strata.storage.FileChunkStore;
 import dev.strata.storage.RadosChunkStore;
 import dev.strata.storage.RocksChunkStore;
 import dev.strata.storage.RocksKvStore;
@@ -154,12 +155,16 @@ public final class SingleNode implements AutoCloseable {
         port = gateway.start();
     }
 
-    /** RocksDB under DATA/storage, the RADOS pool of {@link ServeConfig#rados()}, or storage nodes over HTTP. */
+    /** RocksDB under DATA/storage, one file per chunk under DATA/files, the RADOS pool of {@link ServeConfig#rados()}, or storage nodes over HTTP. */
     private static ChunkStore openChunkStore(ServeConfig c) {
         if (c.placement() != null) {
             LOG.info("chunks on storage nodes {}, {} replicas, write quorum {}", c.placement().nodes(), c.placement().replicas(),
                     c.placement().writeQuorum());
             return c.placement().open(TIMEOUT);
+        }
+        if (c.files()) {
+            LOG.info("chunks as files under {}", c.data().resolve("files"));
+            return new FileChunkStore(c.data().resolve("files"));
         }
         if (c.rados() == null) return new RocksChunkStore(c.data().resolve("storage"));
         RadosChunkStore rados = new RadosChunkStore(c.rados());

@@ -1,6 +1,7 @@
 package dev.strata.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,6 +48,17 @@ class ServeOptionsTest {
         assertEquals(0, c.port());
         assertEquals(dir.toAbsolutePath().normalize(), c.data());
         assertNull(Main.serveConfig(new String[] {"--storage", "rocksdb"}).rados());
+        assertFalse(c.files());
+    }
+
+    @Test
+    void filesStorage() {
+        ServeConfig c = Main.serveConfig(new String[] {"--data", dir.toString(), "--storage", "files"});
+        assertTrue(c.files());
+        assertNull(c.rados());
+        assertNull(c.placement());
+        assertTrue(message("--storage", "files", "--storage-nodes", "a=http://h:1").contains("needs --storage nodes"));
+        assertTrue(message("--storage", "files", "--ceph-pool", "p").contains("needs --storage rados"));
     }
 
     @Test
@@ -75,7 +87,7 @@ class ServeOptionsTest {
     void badStorageOptionsAreClearErrors() throws Exception {
         Path conf = Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
         assertTrue(message("--storage", "rados").contains("--ceph-conf"));
-        assertTrue(message("--storage", "s3").contains("rocksdb, rados or nodes"));
+        assertTrue(message("--storage", "s3").contains("rocksdb, files, rados or nodes"));
         assertTrue(message("--storage", "nodes").contains("--storage-nodes"));
         assertTrue(message("--storage-nodes", "a=http://h:1").contains("needs --storage nodes"));
         assertTrue(message("--storage", "nodes", "--storage-nodes", "a=http://h:1,b=http://h:2", "--replicas", "3").contains("--replicas must be 1..2"));

@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 /**
- * One storage node process ({@code strata storage-node --config FILE}): its chunk store (RocksDB
- * or RADOS) behind the HTTP chunk API. Closing stops the server, then closes the store.
+ * One storage node process ({@code strata storage-node --config FILE}): its chunk store (RocksDB,
+ * one file per chunk, or RADOS) behind the HTTP chunk API. Closing stops the server, then closes the store.
  */
 public final class StorageNode implements AutoCloseable {
     private final ChunkStore store;
@@ -33,7 +33,7 @@ public final class StorageNode implements AutoCloseable {
         } else {
             Files.createDirectories(c.data());
             nodeId = c.nodeId() != null ? c.nodeId() : persistentNodeId(c.data());
-            store = new RocksChunkStore(c.data().resolve("chunks"));
+            store = c.storage().equals("files") ? new FileChunkStore(c.data().resolve("files")) : new RocksChunkStore(c.data().resolve("chunks"));
         }
         store = dev.strata.core.spi.ChunkStores.decorate(store);
         Metrics metrics = new Metrics();

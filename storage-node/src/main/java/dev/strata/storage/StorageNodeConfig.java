@@ -10,8 +10,8 @@ import java.nio.file.Path;
  *
  * <pre>
  * listen: 127.0.0.1:7000      # HOST:PORT of the chunk API (port 0 picks a free one); default 127.0.0.1:7000
- * storage: rocksdb            # rocksdb (default) or rados
- * data: /var/lib/strata-node  # rocksdb: the chunk directory (required)
+ * storage: rocksdb            # rocksdb (default), files (one file per chunk, not the default yet) or rados
+ * data: /var/lib/strata-node  # rocksdb, files: the chunk directory (required)
  * nodeId: node-a              # default for rocksdb: a random id kept in DATA/node-id; required for rados
  * cephConf: /etc/ceph/ceph.conf   # rados: required
  * cephPool: strata            # rados: default strata
@@ -33,15 +33,15 @@ public record StorageNodeConfig(String listen, String storage, Path data, String
         if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be 1..256, got " + threads);
         if (nodeId != null && !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("nodeId must match " + ChunkStore.ID + ", got " + nodeId);
         switch (storage) {
-            case "rocksdb" -> {
-                if (data == null) throw new IllegalArgumentException("data (the chunk directory) is required with storage: rocksdb");
+            case "rocksdb", "files" -> {
+                if (data == null) throw new IllegalArgumentException("data (the chunk directory) is required with storage: " + storage);
                 if (cephConf != null || cephPool != null || cephNamespace != null) throw new IllegalArgumentException("cephConf, cephPool and cephNamespace need storage: rados");
             }
             case "rados" -> {
                 if (nodeId == null) throw new IllegalArgumentException("nodeId is required with storage: rados (the node keeps no state)");
                 rados(cephConf, cephPool, cephNamespace); // validates
             }
-            default -> throw new IllegalArgumentException("storage must be rocksdb or rados, got " + storage);
+            default -> throw new IllegalArgumentException("storage must be rocksdb, files or rados, got " + storage);
         }
     }
 

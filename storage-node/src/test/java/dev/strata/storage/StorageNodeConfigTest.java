@@ -50,7 +50,7 @@ class StorageNodeConfigTest {
         assertTrue(error("data: x\nlisten: h:99999\n").contains("0..65535"));
         assertTrue(error("data: x\ntheads: 4\n").contains("theads"), "a misspelt key is rejected, naming it");
         assertTrue(error("storage: rocksdb\n").contains("data"));
-        assertTrue(error("storage: s3\ndata: x\n").contains("rocksdb or rados"));
+        assertTrue(error("storage: s3\ndata: x\n").contains("rocksdb, files or rados"));
         assertTrue(error("storage: rados\ncephConf: ceph.conf\n").contains("nodeId"));
         assertTrue(error("storage: rados\nnodeId: n\ncephConf: missing.conf\n").contains("no such file"));
         assertTrue(error("data: x\ncephPool: p\n").contains("need storage: rados"));

@@ -1,0 +1,218 @@
+package dev.strata.storage;
+
+import dev.strata.core.spi.ChunkStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * {@link ChunkStore} with one file per chunk: each byte is written once (no write-ahead log, no
+ * flush to a second file, no checksum in the store: blobs are verified by digest end to end) and
+ * read with positional {@link FileChannel} reads, straight into the caller's buffer.
+ *
+ * <p>Layout: {@code DIR/_P7/_P10/@ID}, where {@code Pn} is the first n characters of the id (the
+ * whole id when shorter). Since a directory's name is a prefix of the ids under it, walking the
+ * directories and then each leaf's ids in ASCII order visits all ids in ASCII order, as
+ * {@link #list} must. Upload chunk ids ({@code c-<millis hex>-<uuid>}) fall into one top directory
+ * per ~4.6 hours and one leaf per ~4 seconds; manifest chunk ids ({@code m-sha256-<hex>}) into 16
+ * leaves. The {@code _} and {@code @} marks keep the ids {@code .} and {@code ..} from naming a
+ * directory entry of their own.
+ *
+ * <p>Durability: {@link #put} writes a temp file ({@code +ID+RANDOM}) in the leaf and renames it
+ * into place atomically, without fsync: an acknowledged chunk survives kill -9 of the process (the
+ * OS has the bytes), not a power loss, the same as {@link RocksChunkStore}'s unsynced WAL. Readers
+ * see a chunk absent or complete. Temp files left by a crash are never listed and are deleted when
+ * the store opens, together with empty directories left by deletes.
+ *
+ * <p>Arguments are validated by {@code ValidatingChunkStore} in front of this store
+ * ({@code ChunkStores.decorate}); this class checks ranges against the file only.
+ */
+public final class FileChunkStore implements ChunkStore {
+    static final int TOP = 7;
+    static final int LEAF = 10;
+    static final String DIR_MARK = "_";
+    static final String CHUNK_MARK = "@";
+    static final String TEMP_MARK = "+";
+
+    private final Path dir;
+
+    public FileChunkStore(Path dir) {
+        this.dir = dir;
+        try {
+            Files.createDirectories(dir);
+            cleanUp(dir, true);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open chunk store at " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes temp files and empty directories under {@code d}; returns true when {@code d} is now empty. */
+    private static boolean cleanUp(Path d, boolean root) throws IOException {
+        boolean empty = true;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (Files.isDirectory(p)) {
+                    if (name.startsWith(DIR_MARK) && cleanUp(p, false)) Files.deleteIfExists(p);
+                    else empty = false;
+                } else if (name.startsWith(TEMP_MARK)) {
+                    Files.deleteIfExists(p);
+                } else {
+                    empty = false;
+                }
+            }
+        }
+        return empty && !root;
+    }
+
+    private static String prefix(String id, int n) {
+        return id.length() <= n ? id : id.substring(0, n);
+    }
+
+    private Path leaf(String id) {
+        return dir.resolve(DIR_MARK + prefix(id, TOP)).resolve(DIR_MARK + prefix(id, LEAF));
+    }
+
+    private Path file(String id) {
+        return leaf(id).resolve(CHUNK_MARK + id);
+    }
+
+    /** Keeps an existing chunk (same id, same bytes: a no-op); else temp file, then atomic rename. */
+    @Override
+    public void put(String id, ByteBuffer data) {
+        Path target = file(id);
+        if (Files.exists(target)) return;
+        Path leaf = target.getParent();
+        Path temp = leaf.resolve(TEMP_MARK + id + TEMP_MARK + UUID.randomUUID());
+        try {
+            Files.createDirectories(leaf);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer src = data.duplicate();
+                while (src.hasRemaining()) ch.write(src);
+            }
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // removed at the next open
+            }
+            throw new IllegalStateException("chunk put failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public byte[] read(String id, long offset, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        readRange(id, offset, b);
+        return b.array();
+    }
+
+    /** One positional read (or a few, for short reads) from the file straight into {@code dst}. */
+    @Override
+    public void readInto(String id, long offset, ByteBuffer dst) {
+        ChunkStore.checkDestination(dst);
+        int start = dst.position();
+        try {
+            readRange(id, offset, dst);
+        } catch (RuntimeException e) {
+            dst.position(start);
+            throw e;
+        }
+    }
+
+    private void readRange(String id, long offset, ByteBuffer dst) {
+        int want = dst.remaining();
+        try (FileChannel ch = FileChannel.open(file(id), StandardOpenOption.READ)) {
+            ChunkStore.checkRange(offset, want, ch.size());
+            long at = offset;
+            while (dst.hasRemaining()) {
+                int n = ch.read(dst, at);
+                if (n < 0) throw new IllegalStateException("chunk " + id + " shorter than its size at " + at);
+                at += n;
+            }
+        } catch (NoSuchFileException e) {
+            throw new ChunkNotFoundException(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException("chunk read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long size(String id) {
+        try {
+            return Files.size(file(id));
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException("chunk stat failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** One unlink: of concurrent deletes, the file system lets exactly one succeed. */
+    @Override
+    public boolean delete(String id) {
+        try {
+            return Files.deleteIfExists(file(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException("chunk delete failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void list(String startAfter, Predicate<String> visitor) {
+        for (String top : sortedNames(dir, DIR_MARK, startAfter == null ? null : prefix(startAfter, TOP))) {
+            Path topDir = dir.resolve(DIR_MARK + top);
+            for (String leaf : sortedNames(topDir, DIR_MARK, startAfter == null ? null : prefix(startAfter, LEAF))) {
+                for (String id : sortedNames(topDir.resolve(DIR_MARK + leaf), CHUNK_MARK, null)) {
+                    if (startAfter != null && id.compareTo(startAfter) <= 0) continue;
+                    if (!visitor.test(id)) return;
+                }
+            }
+        }
+    }
+
+    /**
+     * The names (without {@code mark}) of {@code d}'s entries that start with {@code mark}, in ASCII
+     * order, skipping names below {@code from}: a directory whose prefix sorts below the start
+     * prefix holds only ids below the start.
+     */
+    private static List<String> sortedNames(Path d, String mark, String from) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(mark)) continue;
+                String n = name.substring(mark.length());
+                if (from == null || n.compareTo(from) >= 0) names.add(n);
+            }
+        } catch (NoSuchFileException e) {
+            return names; // removed concurrently
+        } catch (IOException e) {
+            throw new UncheckedIOException("chunk list failed: " + e.getMessage(), e);
+        }
+        names.sort(null);
+        return names;
+    }
+
+    @Override
+    public void close() {
+        // no handles kept open between calls
+    }
+
+    @Override
+    public String toString() {
+        return "files under " + dir;
+    }
+}
