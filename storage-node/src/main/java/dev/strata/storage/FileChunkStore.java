@@ -114,9 +114,14 @@ public final class FileChunkStore implements ChunkStore {
 
     @Override
     public byte[] read(String id, long offset, int length) {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        readRange(id, offset, b);
-        return b.array();
+        try (FileChannel ch = open(id)) {
+            ChunkStore.checkRange(offset, length, ch.size()); // before allocating: length is the caller's
+            ByteBuffer b = ByteBuffer.allocate(length);
+            readFully(id, ch, offset, b);
+            return b.array();
+        } catch (IOException e) {
+            throw new UncheckedIOException("chunk read failed: " + e.getMessage(), e);
+        }
     }
 
     /** One positional read (or a few, for short reads) from the file straight into {@code dst}. */
@@ -133,19 +138,28 @@ public final class FileChunkStore implements ChunkStore {
     }
 
     private void readRange(String id, long offset, ByteBuffer dst) {
-        int want = dst.remaining();
-        try (FileChannel ch = FileChannel.open(file(id), StandardOpenOption.READ)) {
-            ChunkStore.checkRange(offset, want, ch.size());
-            long at = offset;
-            while (dst.hasRemaining()) {
-                int n = ch.read(dst, at);
-                if (n < 0) throw new IllegalStateException("chunk " + id + " shorter than its size at " + at);
-                at += n;
-            }
-        } catch (NoSuchFileException e) {
-            throw new ChunkNotFoundException(id);
+        try (FileChannel ch = open(id)) {
+            ChunkStore.checkRange(offset, dst.remaining(), ch.size());
+            readFully(id, ch, offset, dst);
         } catch (IOException e) {
             throw new UncheckedIOException("chunk read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private FileChannel open(String id) throws IOException {
+        try {
+            return FileChannel.open(file(id), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ChunkNotFoundException(id);
+        }
+    }
+
+    private static void readFully(String id, FileChannel ch, long offset, ByteBuffer dst) throws IOException {
+        long at = offset;
+        while (dst.hasRemaining()) {
+            int n = ch.read(dst, at);
+            if (n < 0) throw new IllegalStateException("chunk " + id + " shorter than its size at " + at);
+            at += n;
         }
     }
 
