@@ -34,6 +34,22 @@ class StorageNodeConfigTest {
     }
 
     @Test
+    void filesNodeStoresOneFilePerChunk() throws Exception {
+        StorageNodeConfig c = load("listen: 127.0.0.1:0\nstorage: files\ndata: node-f\n");
+        assertEquals("files", c.storage());
+        byte[] bytes = {1, 2, 3, 4};
+        try (StorageNode node = StorageNode.start(c);
+             HttpChunkStore client = new HttpChunkStore("http://127.0.0.1:" + node.port(), java.time.Duration.ofSeconds(60))) {
+            client.put("c-18bcfe56800-1", java.nio.ByteBuffer.wrap(bytes));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, client.read("c-18bcfe56800-1", 0, 4));
+        }
+        Path file = c.data().resolve("files").resolve("_c-18bcf").resolve("_c-18bcfe56").resolve("@c-18bcfe56800-1");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, Files.readAllBytes(file));
+        assertTrue(Files.exists(c.data().resolve("node-id")));
+        assertTrue(!Files.exists(c.data().resolve("chunks")), "no RocksDB store");
+    }
+
+    @Test
     void radosWithEverything() throws Exception {
         Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
         StorageNodeConfig c = load("listen: 0.0.0.0:0\nstorage: rados\nnodeId: node-1\ncephConf: ceph.conf\ncephPool: blobs\ncephNamespace: ns\nthreads: 4\n");
