@@ -44,6 +44,8 @@ public final class FileChunkStore implements ChunkStore {
     static final String DIR_MARK = "_";
     static final String CHUNK_MARK = "@";
     static final String TEMP_MARK = "+";
+    /** Largest heap-buffer slice passed to one FileChannel call (see {@link #window}). */
+    static final int IO_WINDOW = 1 << 20;
 
     private final Path dir;
 
@@ -99,7 +101,12 @@ public final class FileChunkStore implements ChunkStore {
             Files.createDirectories(leaf);
             try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer src = data.duplicate();
-                while (src.hasRemaining()) ch.write(src);
+                int end = src.limit();
+                while (src.hasRemaining()) {
+                    src.limit(window(src, end));
+                    ch.write(src);
+                    src.limit(end);
+                }
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -156,11 +163,28 @@ public final class FileChunkStore implements ChunkStore {
 
     private static void readFully(String id, FileChannel ch, long offset, ByteBuffer dst) throws IOException {
         long at = offset;
-        while (dst.hasRemaining()) {
-            int n = ch.read(dst, at);
-            if (n < 0) throw new IllegalStateException("chunk " + id + " shorter than its size at " + at);
-            at += n;
+        int end = dst.limit();
+        try {
+            while (dst.hasRemaining()) {
+                dst.limit(window(dst, end));
+                int n = ch.read(dst, at);
+                if (n < 0) throw new IllegalStateException("chunk " + id + " shorter than its size at " + at);
+                at += n;
+                dst.limit(end);
+            }
+        } finally {
+            dst.limit(end);
         }
+    }
+
+    /**
+     * The limit of the next I/O call on {@code b}: all of a direct buffer; at most {@link #IO_WINDOW}
+     * bytes of a heap buffer, because the JDK copies a heap buffer through a temporary direct buffer
+     * of the same size and caches it per thread, which would pin up to a whole chunk of native
+     * memory in every worker thread.
+     */
+    private static int window(ByteBuffer b, int end) {
+        return b.isDirect() ? end : (int) Math.min(end, (long) b.position() + IO_WINDOW);
     }
 
     @Override
