@@ -98,6 +98,29 @@ final class ProcessConfig {
         return data;
     }
 
+    /** What every projection service needs: a listen address, its data directory, Kafka, and the storage nodes (reachable with {@code tls}). */
+    static void checkService(String listen, Path data, Kafka kafka, Storage storage, InternalTls tls) {
+        checkListen("listen", listen);
+        checkData(data);
+        if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
+        if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
+        storage.checkTls(tls);
+    }
+
+    /** Checks requestTimeout and startupTimeout; returns the worker thread count ({@code defaultThreads} when unset), checked. */
+    static int checkTimeoutsAndThreads(String requestTimeout, String startupTimeout, Integer threads, int defaultThreads) {
+        duration("requestTimeout", requestTimeout, "30s");
+        duration("startupTimeout", startupTimeout, "5m");
+        int t = threads == null ? defaultThreads : threads;
+        if (t < 1 || t > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+        return t;
+    }
+
+    /** The settings a projection service's process is built from (timeouts with their defaults). */
+    static Common common(String listen, String requestTimeout, String startupTimeout, int threads, InternalTls tls) {
+        return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls);
+    }
+
     /**
      * {@code strata upload-service}: upload sessions and the blob index.
      *
@@ -110,18 +133,11 @@ final class ProcessConfig {
                          InternalTls tls) {
         UploadService {
             if (listen == null) listen = "127.0.0.1:7100";
-            checkListen("listen", listen);
-            checkData(data);
-            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
-            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            storage.checkTls(tls);
-            duration("requestTimeout", requestTimeout, "30s");
-            duration("startupTimeout", startupTimeout, "5m");
-            if (threads == null) threads = 64;
-            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+            checkService(listen, data, kafka, storage, tls);
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64);
         }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
+        Common common() { return ProcessConfig.common(listen, requestTimeout, startupTimeout, threads, tls); }
     }
 
     /**
@@ -136,23 +152,16 @@ final class ProcessConfig {
         ManifestService {
             if (deleteReferrers == null) deleteReferrers = true;
             if (listen == null) listen = "127.0.0.1:7200";
-            checkListen("listen", listen);
-            checkData(data);
-            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
-            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            storage.checkTls(tls);
+            checkService(listen, data, kafka, storage, tls);
             uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
             gcServices = checkUrls("gcServices", gcServices, false, tls);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
-            duration("requestTimeout", requestTimeout, "30s");
-            duration("startupTimeout", startupTimeout, "5m");
-            if (threads == null) threads = 64;
-            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64);
         }
 
         Duration window() { return duration("", validationWindow, "30s"); }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
+        Common common() { return ProcessConfig.common(listen, requestTimeout, startupTimeout, threads, tls); }
     }
 
     /**
@@ -173,20 +182,13 @@ final class ProcessConfig {
                      String validationWindow, String requestTimeout, String startupTimeout, Integer threads, InternalTls tls) {
         GcService {
             if (listen == null) listen = "127.0.0.1:7300";
-            checkListen("listen", listen);
-            checkData(data);
-            if (kafka == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
-            if (storage == null) throw new IllegalArgumentException("storage.nodes is required");
-            storage.checkTls(tls);
+            checkService(listen, data, kafka, storage, tls);
             uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
             manifestServices = checkUrls("manifestServices", manifestServices, untaggedRetention != null, tls);
             namespacePrefixes = namespacePrefixes == null ? List.of() : List.copyOf(namespacePrefixes);
             gc(grace, interval, maxDeletesPerPass, uploadExpiry, orphanGrace, untaggedRetention, timeMachine, namespacePrefixes);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
-            duration("requestTimeout", requestTimeout, "30s");
-            duration("startupTimeout", startupTimeout, "5m");
-            if (threads == null) threads = 16;
-            if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be 1..1024");
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 16);
         }
 
         private static GcConfig gc(String grace, String interval, Integer max, String expiry, String orphanGrace,
@@ -210,7 +212,7 @@ final class ProcessConfig {
 
         Duration window() { return duration("", validationWindow, "30s"); }
 
-        Common common() { return new Common(listen, duration("", requestTimeout, "30s"), duration("", startupTimeout, "5m"), threads, tls); }
+        Common common() { return ProcessConfig.common(listen, requestTimeout, startupTimeout, threads, tls); }
     }
 
     /** {@code strata gateway}: the OCI API; stateless, run any number behind a load balancer. */
