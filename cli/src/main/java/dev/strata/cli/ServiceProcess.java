@@ -28,8 +28,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ServiceProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
-    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+    private final Closer open = new Closer();
     private int port;
     private int adminPort;
 
@@ -243,14 +241,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        while (!open.isEmpty()) {
-            AutoCloseable c = open.pop();
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
-            }
-        }
+    public void close() {
+        open.close();
     }
 }

@@ -28,8 +28,6 @@ import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +42,7 @@ public final class SingleNode implements AutoCloseable {
     /** A manifest PUT must append within this long of validating its references (the GC fence's bound). */
     private static final Duration VALIDATION_WINDOW = Duration.ofSeconds(30);
 
-    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+    private final Closer open = new Closer();
     private UploadServiceImpl uploads;
     private ManifestServiceImpl manifests;
     private GcService gc;
@@ -195,14 +193,7 @@ public final class SingleNode implements AutoCloseable {
     public dev.strata.core.spi.ChunkStore chunks() { return chunks; }
 
     @Override
-    public synchronized void close() {
-        while (!open.isEmpty()) {
-            AutoCloseable c = open.pop();
-            try {
-                c.close();
-            } catch (Exception e) {
-                LOG.warn("error while stopping {}: {}", c.getClass().getSimpleName(), e.toString());
-            }
-        }
+    public void close() {
+        open.close();
     }
 }
