@@ -198,10 +198,10 @@ public final class PlacedChunkStore implements ChunkStore {
     private <T> T tracked(Node n, java.util.function.Supplier<T> call) {
         try {
             T result = call.get();
-            if (!suspectUntil.isEmpty() && suspectUntil.remove(n.id()) != null) LOG.info("storage node {} answers again", n.id());
+            answered(n);
             return result;
         } catch (ChunkNotFoundException | IllegalArgumentException e) {
-            suspectUntil.remove(n.id());
+            answered(n);
             throw e;
         } catch (RuntimeException e) {
             if (suspectUntil.put(n.id(), nanoTime.getAsLong() + SUSPECT_FOR.toNanos()) == null) {
@@ -209,6 +209,11 @@ public final class PlacedChunkStore implements ChunkStore {
             }
             throw e;
         }
+    }
+
+    /** {@code n} answered a call: it is no longer suspect. */
+    private void answered(Node n) {
+        if (!suspectUntil.isEmpty() && suspectUntil.remove(n.id()) != null) LOG.info("storage node {} answers again", n.id());
     }
 
     private static String rootMessage(Throwable t) {
