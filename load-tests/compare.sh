@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh - side-by-side benchmark: Strata vs CNCF Distribution 2.8.2 (the reference registry).
 #
-# Usage:  load-tests/compare.sh [--quick] [--rados] [--help]
+# Usage:  load-tests/compare.sh [--quick] [--files] [--rados] [--help]
+#         --files: another registry, Strata with one file per chunk (`serve --storage files`),
+#                  measured in the same rounds as Strata on RocksDB (the default) and Distribution
 #         --rados: a third registry, Strata with its chunks in Ceph RADOS (a single-node cluster
 #                  started by deploy/ceph/start.sh, or the one STRATA_CEPH_CONF names), measured
 #                  in the same rounds as Strata on RocksDB and Distribution
@@ -76,6 +78,8 @@ Environment (defaults in brackets; --quick changes the ones marked *):
   KEEP_TMP           1 = keep temp dirs (for debugging)                [0]
   STRATA_CEPH_CONF   with --rados: a running cluster's ceph.conf (pool STRATA_CEPH_POOL [strata]);
                      unset = start one with deploy/ceph/start.sh under the temp dir, stop it at exit
+  STRATA_FILES_CMD   with --files: command starting Strata on files
+                     [bin/strata serve --addr "$STRATA_ADDR" --data "$STRATA_DATA" --storage files]
   STRATA_RADOS_CMD   with --rados: command starting Strata on RADOS (also sees STRATA_CEPH_CONF,
                      STRATA_CEPH_POOL, STRATA_CEPH_NAMESPACE)
                      [bin/strata serve ... --storage rados --ceph-conf ... --ceph-pool ... --ceph-namespace ...]
@@ -84,10 +88,12 @@ EOF
 
 QUICK=0
 RADOS=0
+FILES=0
 for a in "$@"; do
   case "$a" in
     --quick) QUICK=1 ;;
     --rados) RADOS=1 ;;
+    --files) FILES=1 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument: $a (try --help)" >&2; exit 2 ;;
   esac
@@ -106,6 +112,8 @@ fi
 : "${WORK_DIR:=${TMPDIR:-/tmp}}"
 STRATA_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA"'
 : "${STRATA_CMD:=$STRATA_CMD_DEFAULT}"
+STRATA_FILES_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA" --storage files'
+: "${STRATA_FILES_CMD:=$STRATA_FILES_CMD_DEFAULT}"
 STRATA_RADOS_CMD_DEFAULT='"$STRATA_ROOT/bin/strata" serve --addr "$STRATA_ADDR" --data "$STRATA_DATA" --storage rados --ceph-conf "$STRATA_CEPH_CONF" --ceph-pool "$STRATA_CEPH_POOL" --ceph-namespace "$STRATA_CEPH_NAMESPACE"'
 : "${STRATA_RADOS_CMD:=$STRATA_RADOS_CMD_DEFAULT}"
 : "${STRATA_CEPH_POOL:=strata}"
@@ -269,6 +277,7 @@ skopeo_client() { # state_dir skopeo-args...
 declare -A ADDR LOGF PID NAME
 NAME[strata]="Strata"
 NAME[strata_rados]="Strata-RADOS"
+NAME[strata_files]="Strata-files"
 NAME[distribution]="Distribution"
 
 start_registry() { # key
@@ -279,6 +288,7 @@ start_registry() { # key
   ADDR[$key]="127.0.0.1:$port"
   if [[ $key == strata ]]; then cmd=$STRATA_CMD; timeout_s=$STRATA_START_TIMEOUT
   elif [[ $key == strata_rados ]]; then cmd=$STRATA_RADOS_CMD; timeout_s=$STRATA_START_TIMEOUT
+  elif [[ $key == strata_files ]]; then cmd=$STRATA_FILES_CMD; timeout_s=$STRATA_START_TIMEOUT
   else cmd="$(printf '%q' "$SELF")"' --serve-distribution "$STRATA_ADDR" "$STRATA_DATA"'; timeout_s=60
   fi
   log "starting ${NAME[$key]} on ${ADDR[$key]} (data $data): $cmd"
@@ -512,6 +522,7 @@ OUT="$DATA_BASE/report.txt"
   echo "host:          $(uname -srm); $(nproc) cores ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)); $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM"
   echo "strata git:    $(git_desc)"
   echo "strata cmd:    $STRATA_CMD"
+  [[ $FILES == 1 ]] && echo "strata-files:  $STRATA_FILES_CMD"
   [[ $RADOS == 1 ]] && echo "strata-rados:  $STRATA_RADOS_CMD (ceph.conf $STRATA_CEPH_CONF, pool $STRATA_CEPH_POOL$([[ -n "$CEPH_DIR" ]] && echo ', single-node cluster from deploy/ceph/start.sh: 1 mon + 1 OSD on memstore (RAM), pool size 1'))"
   [[ "$STRATA_CMD" != "$STRATA_CMD_DEFAULT" ]] && echo "               NOTE: STRATA_CMD overridden - the 'Strata' column is whatever that command runs"
   echo "JAVA_OPTS:     ${JAVA_OPTS:-<unset>}"
@@ -593,6 +604,10 @@ fi
 # ---- registries ----------------------------------------------------------------------------
 start_registry strata
 ORDER=(strata)
+if [[ $FILES == 1 ]]; then
+  start_registry strata_files
+  ORDER+=(strata_files)
+fi
 if [[ $RADOS == 1 ]]; then
   start_registry strata_rados
   ORDER+=(strata_rados)
@@ -677,10 +692,10 @@ METRICS=(
 {
   echo
   echo "Results: medians of $ROUNDS round(s); ratio = Strata / Distribution"
-  [[ $RADOS == 1 ]] && echo "(Strata = chunks in RocksDB; Strata-RADOS = chunks in Ceph RADOS; both ratios against Distribution)"
+  [[ $FILES == 1 || $RADOS == 1 ]] && echo "(Strata = chunks in RocksDB$([[ $FILES == 1 ]] && echo '; Strata-files = one file per chunk')$([[ $RADOS == 1 ]] && echo '; Strata-RADOS = chunks in Ceph RADOS'); every ratio against Distribution)"
   echo "(for 'higher' metrics a ratio > 1 favours Strata; for 'lower' metrics a ratio < 1 does)"
   echo
-  STRATAS=(strata); [[ $RADOS == 1 ]] && STRATAS+=(strata_rados)
+  STRATAS=(strata); [[ $FILES == 1 ]] && STRATAS+=(strata_files); [[ $RADOS == 1 ]] && STRATAS+=(strata_rados)
   header=$(printf '%-38s %-6s %-7s' metric unit better)
   for key in "${ORDER[@]}"; do header+=$(printf ' %14s' "${NAME[$key]}"); done
   for key in "${STRATAS[@]}"; do header+=$(printf ' %14s' "${NAME[$key]/Strata/S}/Dist"); done

@@ -2,6 +2,7 @@ package dev.strata.bench;
 
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.MemoryChunkStore;
+import dev.strata.storage.FileChunkStore;
 import dev.strata.storage.HttpChunkStore;
 import dev.strata.storage.PlacedChunkStore;
 import dev.strata.storage.RadosChunkStore;
@@ -36,11 +37,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Chunk put and read per {@link ChunkStore} backend, one chunk per operation (ops/s x chunk size =
- * bytes/s). Backends: memory (the reference), rocksdb (local BlobDB), http (a storage node over
+ * bytes/s). Backends: memory (the reference), rocksdb (local BlobDB), files (one file per chunk), http (a storage node over
  * loopback, RocksDB behind it), placed (rendezvous placement over two HTTP nodes, R=2, W=2) and
  * rados (needs STRATA_CEPH_CONF naming a running cluster, e.g. from deploy/ceph/start.sh; not in
- * the default parameter set: add {@code -p backend=rados}). Puts cycle over 32 ids, so the data
- * set stays bounded while every put really writes.
+ * the default parameter set: add {@code -p backend=rados}). Puts cycle over 32 ids, and the id a put
+ * is about to write is deleted before the invocation (outside the measured time): the data set stays
+ * bounded while every put really writes, also on a store where a put of an existing id is a no-op.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -49,7 +51,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 3)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
 public class ChunkStoreBench {
-    @Param({"memory", "rocksdb", "http", "placed"})
+    @Param({"memory", "rocksdb", "files", "http", "placed"})
     public String backend;
 
     @Param({"4194304"})
@@ -68,6 +70,7 @@ public class ChunkStoreBench {
         store = switch (backend) {
             case "memory" -> new MemoryChunkStore();
             case "rocksdb" -> new RocksChunkStore(dir.resolve("rocks"));
+            case "files" -> new FileChunkStore(dir.resolve("files"));
             case "http" -> node("n1");
             case "placed" -> new PlacedChunkStore(List.of(new PlacedChunkStore.Node("n1", node("n1")),
                     new PlacedChunkStore.Node("n2", node("n2"))), 2, 2);
@@ -109,14 +112,26 @@ public class ChunkStoreBench {
 
     /** Heap-buffer put (what the gateway's ChunkedBody does). */
     @Benchmark
-    public void put() {
-        store.put(id(next++ % IDS), ByteBuffer.wrap(data));
+    public void put(FreeId slot) {
+        store.put(slot.id, ByteBuffer.wrap(data));
     }
 
     /** Direct-buffer put (no JNI copy of a heap array on RocksDB; the HTTP and RADOS clients copy it). */
     @Benchmark
-    public void putDirect(DirectBuffer b) {
-        store.put(id(next++ % IDS), b.filled.duplicate());
+    public void putDirect(FreeId slot, DirectBuffer b) {
+        store.put(slot.id, b.filled.duplicate());
+    }
+
+    /** The id the next put writes, deleted before the invocation so that the put writes it anew. */
+    @State(Scope.Thread)
+    public static class FreeId {
+        String id;
+
+        @Setup(Level.Invocation)
+        public void free(ChunkStoreBench bench) {
+            id = id(bench.next++ % IDS);
+            bench.store.delete(id);
+        }
     }
 
     /** read into a fresh heap array. */
