@@ -39,7 +39,10 @@ import org.junit.jupiter.api.Assumptions;
  */
 final class StrataProcess implements AutoCloseable {
     static final String EXTERNAL_PROPERTY = "strata.test.externalRegistry";
-    /** "rados" launches every server with {@code --storage rados} on the Ceph cluster of STRATA_CEPH_CONF. */
+    /**
+     * "rados" launches every server with {@code --storage rados} on the Ceph cluster of STRATA_CEPH_CONF;
+     * "files" launches the servers of {@link #start} and {@link #startOn} with {@code --storage files}.
+     */
     static final String STORAGE_PROPERTY = "strata.test.storage";
     static final String MAIN_CLASS = "dev.strata.cli.Main";
     static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
@@ -149,7 +152,9 @@ final class StrataProcess implements AutoCloseable {
 
     /** Starts a server on a given data dir (e.g. one left by an earlier process). */
     static StrataProcess startOn(String name, Path dataDir, String... jvmArgs) {
-        return launchNew(name, dataDir, List.of(jvmArgs), "rados".equals(System.getProperty(STORAGE_PROPERTY)), List.of());
+        String storage = System.getProperty(STORAGE_PROPERTY, "");
+        return launchNew(name, dataDir, List.of(jvmArgs), "rados".equals(storage),
+                "files".equals(storage) ? List.of("--storage", "files") : List.of());
     }
 
     boolean isExternal() {
