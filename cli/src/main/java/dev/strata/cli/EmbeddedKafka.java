@@ -37,7 +37,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start(Path dir) throws IOException {
-        return start(dir, "127.0.0.1", "127.0.0.1");
+        return start(dir, "127.0.0.1", "127.0.0.1", false);
+    }
+
+    /**
+     * As {@link #start(Path)}; with {@code fsync} the broker flushes its log after every message
+     * ({@code log.flush.interval.messages=1}), so an acknowledged event is on stable storage, not
+     * only in the page cache (one broker has no replica to lose it to instead).
+     */
+    public static EmbeddedKafka start(Path dir, boolean fsync) throws IOException {
+        return start(dir, "127.0.0.1", "127.0.0.1", fsync);
     }
 
     /**
@@ -45,7 +54,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * container) and advertised to clients as {@code advertisedHost} (the address they reach this
      * broker at). The controller listener stays on the loopback address: only this broker talks to it.
      */
-    public static EmbeddedKafka start(Path dir, String listenHost, String advertisedHost) throws IOException {
+    public static EmbeddedKafka start(Path dir, String listenHost, String advertisedHost, boolean fsync) throws IOException {
         Files.createDirectories(dir);
         Path portsFile = dir.resolve("ports.properties");
         Properties ports = new Properties();
@@ -83,6 +92,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("message.max.bytes", Integer.toString(dev.strata.core.log.LogConfig.MAX_EVENT_BYTES + 1024));
         p.put("num.partitions", "1");
+        if (fsync) p.put("log.flush.interval.messages", "1");
         if (!Files.exists(logs.resolve("meta.properties"))) {
             Path conf = dir.resolve("server.properties");
             try (OutputStream out = Files.newOutputStream(conf)) {
@@ -96,7 +106,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
         server.startup();
-        LOG.info("embedded Kafka broker on {}:{} (advertised as {})", listenHost, brokerPort, advertisedHost);
+        LOG.info("embedded Kafka broker on {}:{} (advertised as {}){}", listenHost, brokerPort, advertisedHost,
+                fsync ? ", log flushed after every message" : "");
         return new EmbeddedKafka(server, advertisedHost, brokerPort);
     }
 

@@ -50,7 +50,7 @@ final class KafkaCommand {
         EmbeddedKafka kafka;
         try {
             if (port != null) pinPort(dir, port);
-            kafka = EmbeddedKafka.start(dir, listen, advertise != null ? advertise : advertised(listen));
+            kafka = EmbeddedKafka.start(dir, listen, advertise != null ? advertise : advertised(listen), false);
         } catch (Exception e) {
             System.err.println("strata kafka: cannot start: " + e.getMessage());
             System.exit(1);

@@ -14,7 +14,7 @@ public final class Main {
     static final String USAGE = """
             usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--untagged-retention D]
                                 [--time-machine 14d] [--delete-referrers true|false] [--namespace-prefixes P,...]
-                                [--storage rocksdb|files|rados|nodes]
+                                [--storage rocksdb|files|rados|nodes] [--fsync]
                                 [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS] [--auth FILE]
                                 [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
@@ -35,6 +35,10 @@ public final class Main {
                       --storage         where blob chunks go: rocksdb (DATA/storage, the default),
                                         files (one file per chunk under DATA/files; not the default yet),
                                         rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
+                      --fsync           acknowledge a write only once it is on stable storage (survives
+                                        a power loss): synced RocksDB WAL or fdatasync'd chunk files, and
+                                        the embedded broker flushes every event (default off: writes
+                                        survive kill -9, not a power loss; docs/operations.md)
                       --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
                       --ceph-pool       the RADOS pool (default strata; must exist)
                       --ceph-namespace  RADOS namespace inside the pool (default: none)
@@ -57,6 +61,8 @@ public final class Main {
             + KafkaCommand.USAGE.replace("usage: ", "       ") + FsckCommand.USAGE.replace("usage: ", "       ")
             + AdminCommands.USAGE;
 
+    /** Options of {@code serve} without a value: {@code --fsync} is {@code --fsync=true}; {@code --fsync=false} is accepted too. */
+    private static final java.util.Set<String> SERVE_FLAGS = java.util.Set.of("--fsync");
     private static final java.util.Set<String> SERVE_OPTIONS;
 
     static {
@@ -65,8 +71,10 @@ public final class Main {
                 "--untagged-retention", "--time-machine", "--delete-referrers", "--namespace-prefixes",
                 "--scrub-interval", "--scrub-rate"));
         names.addAll(ServeOptions.NAMES); // auth, TLS and limits
+        names.addAll(SERVE_FLAGS);
         SERVE_OPTIONS = java.util.Set.copyOf(names);
     }
+
 
     /** The options of {@code serve} ({@code --opt VALUE} or {@code --opt=VALUE}) by name; bad input is an IllegalArgumentException. */
     static java.util.Map<String, String> serveOptions(String[] args) {
@@ -76,6 +84,12 @@ public final class Main {
             int eq = a.indexOf('=');
             String name = eq > 0 ? a.substring(0, eq) : a;
             if (!SERVE_OPTIONS.contains(name)) throw new IllegalArgumentException("unknown option '" + a + "'");
+            if (SERVE_FLAGS.contains(name)) {
+                String v = eq > 0 ? a.substring(eq + 1) : "true";
+                if (!v.equals("true") && !v.equals("false")) throw new IllegalArgumentException(name + " takes no value (or =true, =false), got " + a);
+                if (opts.put(name, v) != null) throw new IllegalArgumentException(name + " given twice");
+                continue;
+            }
             if (eq < 0 && i + 1 >= args.length) throw new IllegalArgumentException(name + " needs a value");
             if (opts.put(name, eq > 0 ? a.substring(eq + 1) : args[++i]) != null) throw new IllegalArgumentException(name + " given twice");
         }
@@ -115,6 +129,7 @@ public final class Main {
             config = config.withScrub(new ScrubConfig(duration("--scrub-interval", opts.getOrDefault("--scrub-interval", "24h")),
                     (long) intOption(opts, "--scrub-rate", (int) (ScrubConfig.DEFAULT_RATE >> 20)) << 20));
         }
+        config = config.withFsync(opts.getOrDefault("--fsync", "false").equals("true"));
         String storage = opts.getOrDefault("--storage", "rocksdb");
         if (storage.equals("rados")) {
             String conf = opts.get("--ceph-conf");

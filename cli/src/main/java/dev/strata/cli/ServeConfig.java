@@ -26,10 +26,14 @@ import java.nio.file.Path;
  *                   storage nodes, off otherwise
  * @param files      true: chunks as one file each under DATA/files ({@code --storage files}) instead of
  *                   RocksDB; not the default yet
+ * @param fsync      true ({@code --fsync}): a write is acknowledged only once it is on stable storage: chunks
+ *                   with a synced RocksDB WAL (or fdatasync and directory fsync with files), events flushed
+ *                   by the embedded broker after every message. RADOS and storage nodes keep their own
+ *                   durability (the pool's; the nodes' {@code fsync} setting); the broker flush applies to all
  */
 public record ServeConfig(String host, int port, Path data, int partitions, GatewayLimits limits, int idleTimeoutSeconds,
                           Path auth, GatewayConfig.Tls tls, RadosConfig rados, PlacementConfig placement, ScrubConfig scrub,
-                          boolean files) {
+                          boolean files, boolean fsync) {
     public ServeConfig {
         if (host == null || host.isBlank()) throw new IllegalArgumentException("--addr: host is empty");
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--addr: port must be 0..65535");
@@ -44,39 +48,44 @@ public record ServeConfig(String host, int port, Path data, int partitions, Gate
 
     /** No auth, plain HTTP, default limits, RocksDB storage under DATA/storage. */
     public ServeConfig(String host, int port, Path data, int partitions) {
-        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null, null, false);
+        this(host, port, data, partitions, GatewayLimits.defaults(), 300, null, null, null, null, null, false, false);
     }
 
     public ServeConfig withLimits(GatewayLimits l, int idleSeconds) {
-        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement, scrub, files);
+        return new ServeConfig(host, port, data, partitions, l, idleSeconds, auth, tls, rados, placement, scrub, files, fsync);
     }
 
     public ServeConfig withAuth(Path authFile) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement, scrub, files);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, authFile, tls, rados, placement, scrub, files, fsync);
     }
 
     public ServeConfig withTls(GatewayConfig.Tls t) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement, scrub, files);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, t, rados, placement, scrub, files, fsync);
     }
 
     /** The same settings with chunks in RADOS. */
     public ServeConfig withRados(RadosConfig r) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null, scrub, false);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, r, null, scrub, false, fsync);
     }
 
     /** The same settings with chunks on storage nodes. */
     public ServeConfig withPlacement(PlacementConfig p) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p, scrub, false);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, p, scrub, false, fsync);
     }
 
     /** The same settings with chunks as files under DATA/files. */
     public ServeConfig withFiles() {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, null, scrub, true);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, null, null, scrub, true, fsync);
     }
 
     /** The same settings with this online scrub. */
     public ServeConfig withScrub(ScrubConfig s) {
-        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, s, files);
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, s, files, fsync);
+    }
+
+    /** The same settings with writes acknowledged only once on stable storage ({@code --fsync}). */
+    public ServeConfig withFsync(boolean on) {
+        return new ServeConfig(host, port, data, partitions, limits, idleTimeoutSeconds, auth, tls, rados, placement, scrub, files, on);
     }
 
     /** Parses {@code HOST:PORT} (IPv6 as [::1]:PORT). */

@@ -84,7 +84,7 @@ public final class SingleNode implements AutoCloseable {
     }
 
     private void boot(ServeConfig c, GcConfig gcConfig) throws IOException {
-        EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"));
+        EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"), c.fsync());
         open.push(kafka);
         bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
@@ -156,17 +156,17 @@ public final class SingleNode implements AutoCloseable {
     /** RocksDB under DATA/storage, one file per chunk under DATA/files, the RADOS pool of {@link ServeConfig#rados()}, or storage nodes over HTTP. */
     private static ChunkStore openChunkStore(ServeConfig c) {
         if (c.placement() != null) {
-            LOG.info("chunks on storage nodes {}, {} replicas, write quorum {}", c.placement().nodes(), c.placement().replicas(),
-                    c.placement().writeQuorum());
+            LOG.info("chunks on storage nodes {}, {} replicas, write quorum {}{}", c.placement().nodes(), c.placement().replicas(),
+                    c.placement().writeQuorum(), c.fsync() ? " (--fsync applies to the embedded broker; set fsync: true on the nodes)" : "");
             return c.placement().open(TIMEOUT);
         }
         if (c.files()) {
             LOG.info("chunks as files under {}", c.data().resolve("files"));
-            return new FileChunkStore(c.data().resolve("files"));
+            return new FileChunkStore(c.data().resolve("files"), c.fsync());
         }
-        if (c.rados() == null) return new RocksChunkStore(c.data().resolve("storage"));
+        if (c.rados() == null) return new RocksChunkStore(c.data().resolve("storage"), c.fsync());
         RadosChunkStore rados = new RadosChunkStore(c.rados());
-        LOG.info("chunks in {}", rados);
+        LOG.info("chunks in {}{}", rados, c.fsync() ? " (--fsync: RADOS acknowledges once the pool's OSDs have a write; it applies to the embedded broker)" : "");
         return rados;
     }
 

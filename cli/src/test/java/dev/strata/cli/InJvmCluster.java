@@ -52,7 +52,7 @@ public final class InJvmCluster implements AutoCloseable {
     private void boot(Path dir, String gcSettings) throws Exception {
         EmbeddedKafka kafka = keep(EmbeddedKafka.start(dir.resolve("kafka")));
         StorageNode node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-a"), "node-a",
-                null, null, null, 4, null)));
+                null, null, null, null, 4, null)));
         String common = "kafka:\n  bootstrapServers: " + kafka.bootstrapServers() + "\n  topicPrefix: c" + System.nanoTime()
                 + ".\n  partitions: 2\nstorage:\n  nodes: {node-a: 'http://127.0.0.1:" + node.port() + "'}\n"
                 + "listen: 127.0.0.1:0\nrequestTimeout: 30s\nstartupTimeout: 2m\nthreads: 8\n";

@@ -56,8 +56,8 @@ class InternalTlsTest {
                 certs.resolve(DevCertificates.CA_CERT));
         InternalTls nodeTls = new InternalTls(tls.cert(), tls.key(), null); // a node calls nobody: no CA
         EmbeddedKafka kafka = keep(EmbeddedKafka.start(dir.resolve("kafka")));
-        nodeA = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-a"), "node-a", null, null, null, 4, nodeTls)));
-        StorageNode nodeB = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-b"), "node-b", null, null, null, 4, nodeTls)));
+        nodeA = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-a"), "node-a", null, null, null, null, 4, nodeTls)));
+        StorageNode nodeB = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-b"), "node-b", null, null, null, null, 4, nodeTls)));
         var storage = new ProcessConfig.Storage(Map.of("node-a", "https://127.0.0.1:" + nodeA.port(), "node-b", "https://127.0.0.1:" + nodeB.port()), 2, 2);
         var log = new ProcessConfig.Kafka(kafka.bootstrapServers(), "tls" + System.nanoTime() + ".", 2, (short) 1, null);
         uploads = keep(ServiceProcess.upload(new ProcessConfig.UploadService("127.0.0.1:0", dir.resolve("uploads"), log, storage, "30s", "2m", 8, tls)));

@@ -42,7 +42,7 @@ class ServiceMetricsTest {
     @BeforeAll
     static void start() throws Exception {
         EmbeddedKafka kafka = keep(EmbeddedKafka.start(dir.resolve("kafka")));
-        StorageNode node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node"), "n1", null, null, null, 4, null)));
+        StorageNode node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node"), "n1", null, null, null, null, 4, null)));
         String shared = "kafka:\n  bootstrapServers: " + kafka.bootstrapServers() + "\n  topicPrefix: metrics" + System.nanoTime() + ".\n  partitions: 2\n"
                 + "storage:\n  nodes: {n1: \"http://127.0.0.1:" + node.port() + "\"}\n  replicas: 1\nstartupTimeout: 2m\nthreads: 8\n";
         uploads = keep(ServiceProcess.upload((ProcessConfig.UploadService) config("upload-service",

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,7 +15,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link ChunkStore} with one file per chunk: each byte is written once (no write-ahead log, no
@@ -29,11 +33,19 @@ import java.util.function.Predicate;
  * leaves. The {@code _} and {@code @} marks keep the ids {@code .} and {@code ..} from naming a
  * directory entry of their own.
  *
- * <p>Durability: {@link #put} writes a temp file ({@code +ID+RANDOM}) in the leaf and renames it
- * into place atomically, without fsync: an acknowledged chunk survives kill -9 of the process (the
- * OS has the bytes), not a power loss, the same as {@link RocksChunkStore}'s unsynced WAL. Readers
- * see a chunk absent or complete. Temp files left by a crash are never listed and are deleted when
- * the store opens, together with empty directories left by deletes.
+ * <p>Durability: {@link #put} writes a temp file ({@code +ID+GENERATION+RANDOM}) in the leaf and
+ * renames it into place atomically. Without fsync an acknowledged chunk survives kill -9 of the
+ * process (the OS has the bytes), not a power loss, the same as {@link RocksChunkStore}'s unsynced
+ * WAL. With fsync, the temp file is forced (fdatasync) before the rename and the leaf, its parent
+ * and the root directory are forced after it, so both the bytes and the name are on stable storage
+ * before the put returns (a clean directory's fsync costs no I/O). Deletes are not forced: a chunk
+ * a power loss brings back is an upload chunk no blob holds, which the orphan-chunk GC removes.
+ * Readers see a chunk absent or complete.
+ *
+ * <p>Opening is cheap: temp files left by a crash (another generation's) and empty directories left
+ * by deletes are removed by a background thread after the store opens ({@link #cleanUpDone}); temp
+ * files are never listed, so they are invisible meanwhile, and the current generation's temp files
+ * (puts in flight) are never touched.
  *
  * <p>Arguments are validated by {@code ValidatingChunkStore} in front of this store
  * ({@code ChunkStores.decorate}); this class checks ranges against the file only.
@@ -47,33 +59,77 @@ public final class FileChunkStore implements ChunkStore {
     /** Largest heap-buffer slice passed to one FileChannel call (see {@link #window}). */
     static final int IO_WINDOW = 1 << 20;
 
-    private final Path dir;
+    private static final Logger LOG = LoggerFactory.getLogger(FileChunkStore.class);
 
+    private final Path dir;
+    private final boolean fsync;
+    /** Names this instance's temp files: any other generation's temp file is a crash's leftover. */
+    private final String generation = UUID.randomUUID().toString();
+    private final CompletableFuture<Void> cleanUp = new CompletableFuture<>();
+    private final Thread cleaner;
+    private volatile boolean closed;
+
+    /** A store without fsync (see the class comment). */
     public FileChunkStore(Path dir) {
+        this(dir, false);
+    }
+
+    /** @param fsync true: a put returns only once the chunk's bytes and name are on stable storage */
+    public FileChunkStore(Path dir, boolean fsync) {
         this.dir = dir;
+        this.fsync = fsync;
         try {
             Files.createDirectories(dir);
-            cleanUp(dir, true);
         } catch (IOException e) {
             throw new IllegalStateException("cannot open chunk store at " + dir + ": " + e.getMessage(), e);
         }
+        cleaner = new Thread(() -> {
+            try {
+                cleanUp(dir, true);
+                cleanUp.complete(null);
+            } catch (IOException | RuntimeException e) {
+                if (!closed) LOG.warn("clean-up of {} stopped: {}", dir, e.toString());
+                cleanUp.completeExceptionally(e);
+            }
+        }, "chunk-store-cleanup");
+        cleaner.setDaemon(true);
+        cleaner.start();
     }
 
-    /** Deletes temp files and empty directories under {@code d}; returns true when {@code d} is now empty. */
-    private static boolean cleanUp(Path d, boolean root) throws IOException {
+    /** Completes when the background clean-up after open is done (exceptionally if it failed or the store closed first). */
+    CompletableFuture<Void> cleanUpDone() {
+        return cleanUp;
+    }
+
+    /**
+     * Deletes other generations' temp files and empty directories under {@code d}; returns true when
+     * {@code d} is now empty. A directory a concurrent put fills meanwhile is kept (not empty).
+     */
+    private boolean cleanUp(Path d, boolean root) throws IOException {
         boolean empty = true;
+        String current = TEMP_MARK + generation + TEMP_MARK;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
             for (Path p : entries) {
+                if (closed) throw new IOException("store closed");
                 String name = p.getFileName().toString();
                 if (Files.isDirectory(p)) {
-                    if (name.startsWith(DIR_MARK) && cleanUp(p, false)) Files.deleteIfExists(p);
-                    else empty = false;
-                } else if (name.startsWith(TEMP_MARK)) {
+                    if (name.startsWith(DIR_MARK) && cleanUp(p, false)) {
+                        try {
+                            Files.deleteIfExists(p);
+                        } catch (DirectoryNotEmptyException e) {
+                            empty = false; // a put created a file or leaf in it meanwhile
+                        }
+                    } else {
+                        empty = false;
+                    }
+                } else if (name.startsWith(TEMP_MARK) && !name.contains(current)) {
                     Files.deleteIfExists(p);
                 } else {
                     empty = false;
                 }
             }
+        } catch (NoSuchFileException e) {
+            return false; // removed concurrently
         }
         return empty && !root;
     }
@@ -90,16 +146,18 @@ public final class FileChunkStore implements ChunkStore {
         return leaf(id).resolve(CHUNK_MARK + id);
     }
 
-    /** Keeps an existing chunk (same id, same bytes: a no-op); else temp file, then atomic rename. */
+    /**
+     * Keeps an existing chunk (same id, same bytes: a no-op); else temp file, then atomic rename.
+     * With fsync: the temp file is forced before the rename, the directories after it.
+     */
     @Override
     public void put(String id, ByteBuffer data) {
         Path target = file(id);
         if (Files.exists(target)) return;
         Path leaf = target.getParent();
-        Path temp = leaf.resolve(TEMP_MARK + id + TEMP_MARK + UUID.randomUUID());
+        Path temp = leaf.resolve(TEMP_MARK + id + TEMP_MARK + generation + TEMP_MARK + UUID.randomUUID());
         try {
-            Files.createDirectories(leaf);
-            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = createTemp(leaf, temp)) {
                 ByteBuffer src = data.duplicate();
                 int end = src.limit();
                 while (src.hasRemaining()) {
@@ -107,15 +165,41 @@ public final class FileChunkStore implements ChunkStore {
                     ch.write(src);
                     src.limit(end);
                 }
+                if (fsync) ch.force(false);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (fsync) {
+                // the new name, then the entries naming its directories (cheap when they are clean);
+                // forcing them always also covers a leaf another put created and has not forced yet
+                forceDirectory(leaf);
+                forceDirectory(leaf.getParent());
+                forceDirectory(dir);
+            }
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(temp);
             } catch (IOException ignored) {
-                // removed at the next open
+                // removed by the next open's clean-up
             }
             throw new IllegalStateException("chunk put failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates the leaf directory if needed and the temp file in it; retries when the clean-up removed an empty directory meanwhile. */
+    private static FileChannel createTemp(Path leaf, Path temp) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.createDirectories(leaf);
+                return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) throw e;
+            }
+        }
+    }
+
+    private static void forceDirectory(Path d) throws IOException {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
         }
     }
 
@@ -246,11 +330,17 @@ public final class FileChunkStore implements ChunkStore {
 
     @Override
     public void close() {
-        // no handles kept open between calls
+        // no handles kept open between calls; stop the clean-up, so it never judges a later generation's temp files
+        closed = true;
+        try {
+            cleaner.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
     public String toString() {
-        return "files under " + dir;
+        return "files under " + dir + (fsync ? " (fsync)" : "");
     }
 }

@@ -13,12 +13,16 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Statistics;
 import org.rocksdb.WriteOptions;
 
 /**
  * {@link ChunkStore} on a local RocksDB with BlobDB (key-value separation): chunk bytes go to blob
- * files once, keys stay in a small LSM tree. Writes go through the WAL without fsync: an
- * acknowledged chunk survives kill -9 of the process (the OS has the bytes), not a power loss.
+ * files once, keys stay in a small LSM tree. Writes go through the WAL. Without fsync the WAL is
+ * not synced: an acknowledged chunk survives kill -9 of the process (the OS has the bytes), not a
+ * power loss. With fsync every write syncs the WAL before it returns ({@code WriteOptions.setSync}):
+ * the WAL record holds the whole value (BlobDB writes blob files only when it flushes a memtable,
+ * and syncs them then), so the chunk is on stable storage.
  * Reads skip RocksDB's block checksums: every blob is verified by its digest end to end.
  */
 public final class RocksChunkStore implements ChunkStore {
@@ -33,7 +37,18 @@ public final class RocksChunkStore implements ChunkStore {
     private final ReadOptions readOptions;
     private final KeyedLocks deleteLocks = new KeyedLocks(64);
 
+    /** A store without fsync (see the class comment). */
     public RocksChunkStore(Path dir) {
+        this(dir, false, null);
+    }
+
+    /** @param fsync true: every put and delete returns only once its WAL record is synced */
+    public RocksChunkStore(Path dir, boolean fsync) {
+        this(dir, fsync, null);
+    }
+
+    /** @param statistics null (no statistics cost), or RocksDB's counters for tests (e.g. WAL syncs) */
+    RocksChunkStore(Path dir, boolean fsync, Statistics statistics) {
         try {
             Files.createDirectories(dir);
             options = new Options()
@@ -46,8 +61,9 @@ public final class RocksChunkStore implements ChunkStore {
                     .setEnableBlobGarbageCollection(true)
                     .setWriteBufferSize(64L << 20)
                     .setMaxOpenFiles(512);
+            if (statistics != null) options.setStatistics(statistics);
             db = RocksDB.open(options, dir.toString());
-            writeOptions = new WriteOptions().setSync(false);
+            writeOptions = new WriteOptions().setSync(fsync);
             readOptions = new ReadOptions().setVerifyChecksums(false).setFillCache(false);
         } catch (RocksDBException | java.io.IOException e) {
             throw new IllegalStateException("cannot open chunk store at " + dir + ": " + e.getMessage(), e);

@@ -33,7 +33,8 @@ public final class StorageNode implements AutoCloseable {
         } else {
             Files.createDirectories(c.data());
             nodeId = c.nodeId() != null ? c.nodeId() : persistentNodeId(c.data());
-            store = c.storage().equals("files") ? new FileChunkStore(c.data().resolve("files")) : new RocksChunkStore(c.data().resolve("chunks"));
+            store = c.storage().equals("files") ? new FileChunkStore(c.data().resolve("files"), c.fsync())
+                    : new RocksChunkStore(c.data().resolve("chunks"), c.fsync());
         }
         store = dev.strata.core.spi.ChunkStores.decorate(store);
         Metrics metrics = new Metrics();

@@ -16,6 +16,8 @@ import java.nio.file.Path;
  * cephConf: /etc/ceph/ceph.conf   # rados: required
  * cephPool: strata            # rados: default strata
  * cephNamespace: ""           # rados: default none
+ * fsync: false                # rocksdb, files: true acknowledges a put only once it is on stable storage
+ *                             #   (synced WAL, or fdatasync + directory fsync); default false; rejected with rados
  * threads: 16                 # request worker threads, 1..256; default 16
  * tls:                        # optional: serve HTTPS (see {@link dev.strata.core.rpc.InternalTls})
  *   cert: node.crt            #   certificate chain, PEM
@@ -23,12 +25,13 @@ import java.nio.file.Path;
  * </pre>
  */
 public record StorageNodeConfig(String listen, String storage, Path data, String nodeId, Path cephConf, String cephPool,
-                                String cephNamespace, Integer threads, dev.strata.core.rpc.InternalTls tls) {
+                                String cephNamespace, Boolean fsync, Integer threads, dev.strata.core.rpc.InternalTls tls) {
     public StorageNodeConfig {
         if (listen == null) listen = "127.0.0.1:7000";
         hostAndPort(listen);
         if (storage == null) storage = "rocksdb";
         if (tls != null && tls.ca() != null) throw new IllegalArgumentException("tls.ca: a storage node calls no other service; set tls.cert and tls.key only");
+        if (fsync == null) fsync = false;
         if (threads == null) threads = 16;
         if (threads < 1 || threads > 256) throw new IllegalArgumentException("threads must be 1..256, got " + threads);
         if (nodeId != null && !ChunkStore.ID.matcher(nodeId).matches()) throw new IllegalArgumentException("nodeId must match " + ChunkStore.ID + ", got " + nodeId);
@@ -39,6 +42,8 @@ public record StorageNodeConfig(String listen, String storage, Path data, String
             }
             case "rados" -> {
                 if (nodeId == null) throw new IllegalArgumentException("nodeId is required with storage: rados (the node keeps no state)");
+                if (fsync) throw new IllegalArgumentException("fsync applies to storage: rocksdb and files; with rados the OSDs acknowledge a write"
+                        + " once the pool's replicas have it on disk, so durability is the pool's (size, min_size): remove fsync");
                 rados(cephConf, cephPool, cephNamespace); // validates
             }
             default -> throw new IllegalArgumentException("storage must be rocksdb, files or rados, got " + storage);
