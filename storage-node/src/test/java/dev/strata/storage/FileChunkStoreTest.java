@@ -13,6 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -39,8 +43,13 @@ class FileChunkStoreTest extends ChunkStoreConformance {
         }
     }
 
+    /** Waits for the background clean-up the store runs after opening. */
+    private void awaitCleanUp() throws Exception {
+        ((FileChunkStore) backend()).cleanUpDone().get(60, TimeUnit.SECONDS);
+    }
+
     @Test
-    void crashLeftTempFileIsInvisibleAndCleanedAtOpen() throws IOException {
+    void crashLeftTempFileIsInvisibleAndCleanedAfterOpen() throws Exception {
         String id = ChunkStore.newUploadChunkId(1_700_000_000_000L);
         store.put(id, ByteBuffer.wrap(new byte[] {1, 2, 3}));
         // what a put killed between write and rename leaves behind, for a chunk that never landed
@@ -52,9 +61,55 @@ class FileChunkStoreTest extends ChunkStoreConformance {
         assertEquals(1, filesNamed(FileChunkStore.TEMP_MARK));
 
         reopen();
-        assertEquals(0, filesNamed(FileChunkStore.TEMP_MARK), "temp file removed at open");
+        assertEquals(List.of(id), listAll(null), "never listed, also before the clean-up");
+        assertEquals(-1, store.size(lost));
+        awaitCleanUp();
+        assertEquals(0, filesNamed(FileChunkStore.TEMP_MARK), "temp file removed after open");
         assertEquals(List.of(id), listAll(null));
         assertArrayEquals(new byte[] {1, 2, 3}, store.read(id, 0, 3));
+    }
+
+    /**
+     * Puts while the clean-up after open runs over a tree full of a crash's leftovers (temp files of
+     * another generation, empty directories) in the same leaves: every put lands (the clean-up
+     * neither deletes a put's own temp file nor a directory a put is filling), and the leftovers go.
+     */
+    @Test
+    void putsRunWhileTheCleanUpAfterOpenRuns() throws Exception {
+        int leaves = 3000;
+        for (int i = 0; i < leaves; i++) {
+            String id = ChunkStore.newUploadChunkId(1_700_000_000_000L + i * 5_000L);
+            Path leaf = storeDir().resolve(FileChunkStore.DIR_MARK + id.substring(0, FileChunkStore.TOP))
+                    .resolve(FileChunkStore.DIR_MARK + id.substring(0, FileChunkStore.LEAF));
+            Files.createDirectories(leaf);
+            if (i % 2 == 0) Files.write(leaf.resolve(FileChunkStore.TEMP_MARK + id + FileChunkStore.TEMP_MARK + "crashed"), new byte[] {9});
+        }
+        reopen();
+        List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> puts = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int thread = t;
+                puts.add(pool.submit(() -> {
+                    for (int i = thread; i < leaves; i += 4) {
+                        String id = ChunkStore.newUploadChunkId(1_700_000_000_000L + i * 5_000L);
+                        store.put(id, ByteBuffer.wrap(id.getBytes()));
+                        ids.add(id);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : puts) f.get(120, TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitCleanUp();
+        assertEquals(0, filesNamed(FileChunkStore.TEMP_MARK), "the crash's temp files are gone, no put left one");
+        List<String> sorted = new ArrayList<>(ids);
+        sorted.sort(null);
+        assertEquals(sorted, listAll(null));
+        for (String id : ids) assertArrayEquals(id.getBytes(), store.read(id, 0, id.length()));
     }
 
     @Test
@@ -72,10 +127,11 @@ class FileChunkStoreTest extends ChunkStoreConformance {
     }
 
     @Test
-    void emptyDirectoriesLeftByDeletesAreRemovedAtOpen() throws IOException {
+    void emptyDirectoriesLeftByDeletesAreRemovedAfterOpen() throws Exception {
         store.put("c-18bcfe56800-1", ByteBuffer.wrap(new byte[] {1}));
         assertTrue(store.delete("c-18bcfe56800-1"));
         reopen();
+        awaitCleanUp();
         try (Stream<Path> s = Files.list(storeDir())) {
             assertFalse(s.findAny().isPresent(), "no directories left");
         }
