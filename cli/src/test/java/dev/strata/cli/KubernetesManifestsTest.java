@@ -59,7 +59,9 @@ import org.junit.jupiter.api.Test;
  * strata command whose arguments parse with the command's own parser, and the port it listens on
  * is the container port; config files in ConfigMaps and Secrets load with the services' own
  * config loaders (unknown keys fail); Services, Ingress backends, PDBs, HPAs and NetworkPolicies
- * point at things that exist; the registry's --storage-nodes list names the storage-node pods.
+ * point at things that exist; the registry's --storage-nodes list names the storage-node pods;
+ * writes are acknowledged only once on stable storage (serve {@code --fsync}, storage nodes
+ * {@code fsync: true}).
  */
 class KubernetesManifestsTest {
     static final Path ROOT = Path.of("..", "deploy", "kubernetes").toAbsolutePath().normalize();
@@ -399,6 +401,8 @@ class KubernetesManifestsTest {
                             assertEquals("0.0.0.0", config.host(), where + ": listen on every interface");
                             if (config.auth() != null) AuthConfig.load(config.auth());
                             if (config.placement() != null) assertStorageNodes(o, config.placement(), where);
+                            assertTrue(config.fsync(), where + ": production serve runs with --fsync (writes survive a power loss;"
+                                    + " docs/operations.md#durability)");
                         }
                         case "storage-node" -> {
                             Path file = StorageNodeCommand.configFile(args.subList(1, args.size()).toArray(new String[0]));
@@ -414,7 +418,10 @@ class KubernetesManifestsTest {
                                 file = root.resolve("copied/node.yaml");
                                 Files.writeString(file, Files.readString(source) + "nodeId: " + w.getMetadata().getName() + "-0\n");
                             }
-                            port = StorageNodeConfig.load(file).port();
+                            StorageNodeConfig node = StorageNodeConfig.load(file);
+                            port = node.port();
+                            assertTrue(node.fsync() || node.storage().equals("rados"), where + ": production storage nodes run with"
+                                    + " fsync: true (chunks survive a power loss; docs/operations.md#durability)");
                         }
                         case "gateway", "upload-service", "manifest-service", "gc-service" -> {
                             Record config = serviceConfig(args, root, c, where);

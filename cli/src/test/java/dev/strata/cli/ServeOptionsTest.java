@@ -52,6 +52,21 @@ class ServeOptionsTest {
     }
 
     @Test
+    void fsyncIsAFlagOffByDefault() {
+        assertFalse(Main.serveConfig(new String[] {"--data", dir.toString()}).fsync(), "off for serve by default");
+        assertTrue(Main.serveConfig(new String[] {"--fsync", "--data", dir.toString()}).fsync());
+        assertTrue(Main.serveConfig(new String[] {"--data", dir.toString(), "--fsync"}).fsync(), "last, without a value");
+        assertTrue(Main.serveConfig(new String[] {"--fsync=true", "--storage", "files"}).fsync());
+        assertTrue(Main.serveConfig(new String[] {"--fsync", "--storage", "files"}).files());
+        assertFalse(Main.serveConfig(new String[] {"--fsync=false"}).fsync());
+        assertTrue(Main.serveConfig(new String[] {"--fsync", "--storage", "nodes", "--storage-nodes", "a=http://h:1"}).fsync(),
+                "kept with storage nodes: it covers the embedded broker");
+        assertTrue(message("--fsync=yes").contains("--fsync takes no value"));
+        assertTrue(message("--fsync", "true").contains("unknown option 'true'"));
+        assertTrue(message("--fsync", "--fsync").contains("given twice"));
+    }
+
+    @Test
     void filesStorage() {
         ServeConfig c = Main.serveConfig(new String[] {"--data", dir.toString(), "--storage", "files"});
         assertTrue(c.files());

@@ -31,6 +31,16 @@ class StorageNodeConfigTest {
         assertEquals(7000, c.port());
         assertEquals(16, c.threads());
         assertNull(c.nodeId());
+        assertEquals(false, c.fsync(), "off unless set");
+    }
+
+    @Test
+    void fsyncForRocksDbAndFilesNotRados() throws Exception {
+        assertTrue(load("data: d\nfsync: true\n").fsync());
+        assertTrue(load("storage: files\ndata: d\nfsync: true\n").fsync());
+        Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
+        assertTrue(error("storage: rados\nnodeId: n\ncephConf: ceph.conf\nfsync: true\n").contains("durability is the pool's"));
+        assertEquals(false, load("storage: rados\nnodeId: n\ncephConf: ceph.conf\nfsync: false\n").fsync());
     }
 
     @Test
