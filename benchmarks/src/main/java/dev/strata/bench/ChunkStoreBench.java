@@ -43,6 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the default parameter set: add {@code -p backend=rados}). Puts cycle over 32 ids, and the id a put
  * is about to write is deleted before the invocation (outside the measured time): the data set stays
  * bounded while every put really writes, also on a store where a put of an existing id is a no-op.
+ * Also not in the default set, the cost of the fsync switch:
+ * {@code -p backend=rocksdb,rocksdb-fsync,files,files-fsync}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -70,7 +72,9 @@ public class ChunkStoreBench {
         store = switch (backend) {
             case "memory" -> new MemoryChunkStore();
             case "rocksdb" -> new RocksChunkStore(dir.resolve("rocks"));
+            case "rocksdb-fsync" -> new RocksChunkStore(dir.resolve("rocks"), true);
             case "files" -> new FileChunkStore(dir.resolve("files"));
+            case "files-fsync" -> new FileChunkStore(dir.resolve("files"), true);
             case "http" -> node("n1");
             case "placed" -> new PlacedChunkStore(List.of(new PlacedChunkStore.Node("n1", node("n1")),
                     new PlacedChunkStore.Node("n2", node("n2"))), 2, 2);
