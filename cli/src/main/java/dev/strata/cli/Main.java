@@ -33,7 +33,7 @@ public final class Main {
                       --delete-referrers  deleting a manifest deletes its referrers too (default true)
                       --namespace-prefixes  repository prefixes that are quota namespaces (org/team,...)
                       --storage         where blob chunks go: rocksdb (DATA/storage, the default),
-                                        files (one file per chunk under DATA/files; not the default yet),
+                                        files (one file per chunk under DATA/files),
                                         rados (a Ceph pool; needs --ceph-conf) or nodes (see below)
                       --fsync           acknowledge a write only once it is on stable storage (survives
                                         a power loss): synced RocksDB WAL or fdatasync'd chunk files, and

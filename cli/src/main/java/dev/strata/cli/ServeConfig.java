@@ -25,7 +25,7 @@ import java.nio.file.Path;
  * @param scrub      the online scrub ({@code --scrub-interval}, {@code --scrub-rate}); null: daily with
  *                   storage nodes, off otherwise
  * @param files      true: chunks as one file each under DATA/files ({@code --storage files}) instead of
- *                   RocksDB; not the default yet
+ *                   RocksDB
  * @param fsync      true ({@code --fsync}): a write is acknowledged only once it is on stable storage: chunks
  *                   with a synced RocksDB WAL (or fdatasync and directory fsync with files), events flushed
  *                   by the embedded broker after every message. RADOS and storage nodes keep their own

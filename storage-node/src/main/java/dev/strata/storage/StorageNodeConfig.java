@@ -10,7 +10,7 @@ import java.nio.file.Path;
  *
  * <pre>
  * listen: 127.0.0.1:7000      # HOST:PORT of the chunk API (port 0 picks a free one); default 127.0.0.1:7000
- * storage: rocksdb            # rocksdb (default), files (one file per chunk, not the default yet) or rados
+ * storage: rocksdb            # rocksdb (default), files (one file per chunk) or rados
  * data: /var/lib/strata-node  # rocksdb, files: the chunk directory (required)
  * nodeId: node-a              # default for rocksdb: a random id kept in DATA/node-id; required for rados
  * cephConf: /etc/ceph/ceph.conf   # rados: required
