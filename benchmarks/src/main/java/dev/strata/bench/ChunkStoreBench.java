@@ -152,6 +152,15 @@ public class ChunkStoreBench {
         return b.buf;
     }
 
+    /**
+     * The stat an upload commit makes per chunk (its check that every chunk is still there): it must
+     * not cost a read of the chunk, so its rate should not fall with {@code chunkBytes}.
+     */
+    @Benchmark
+    public long size() {
+        return store.size(id(next++ % IDS));
+    }
+
     @State(Scope.Thread)
     public static class DirectBuffer {
         ByteBuffer buf;

@@ -14,6 +14,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Statistics;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -24,18 +25,30 @@ import org.rocksdb.WriteOptions;
  * the WAL record holds the whole value (BlobDB writes blob files only when it flushes a memtable,
  * and syncs them then), so the chunk is on stable storage.
  * Reads skip RocksDB's block checksums: every blob is verified by its digest end to end.
+ *
+ * <p>Each chunk's length is also kept under its own small key ({@code ~<id>}, 8 bytes), written and
+ * deleted in the same WriteBatch as the chunk. {@link #size}, the existence check of
+ * {@link #delete} and {@link #list} read only those keys: a get or an iterator step on a BlobDB value
+ * reads the whole value from its blob file (a stat of a 64 MiB chunk read 64 MiB; see
+ * docs/performance.md), and an upload commit stats every chunk of the upload. A store written before
+ * the length keys existed gets them once, when it is opened ({@link #indexSizes}).
  */
 public final class RocksChunkStore implements ChunkStore {
     static {
         RocksDB.loadLibrary();
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RocksChunkStore.class);
     private final Options options;
     private final RocksDB db;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final WriteOptions writeOptions;
     private final ReadOptions readOptions;
     private final KeyedLocks deleteLocks = new KeyedLocks(64);
+    /** Prefix of the length keys; '~' sorts after every chunk-id character, so the two key ranges never mix. */
+    private static final byte SIZE_PREFIX = '~';
+    /** Present once every chunk has its length key; '}' sorts between the chunk ids and the length keys. */
+    private static final byte[] SIZES_INDEXED = "}sizes-indexed".getBytes(StandardCharsets.US_ASCII);
 
     /** A store without fsync (see the class comment). */
     public RocksChunkStore(Path dir) {
@@ -65,6 +78,7 @@ public final class RocksChunkStore implements ChunkStore {
             db = RocksDB.open(options, dir.toString());
             writeOptions = new WriteOptions().setSync(fsync);
             readOptions = new ReadOptions().setVerifyChecksums(false).setFillCache(false);
+            indexSizes();
         } catch (RocksDBException | java.io.IOException e) {
             throw new IllegalStateException("cannot open chunk store at " + dir + ": " + e.getMessage(), e);
         }
@@ -74,23 +88,66 @@ public final class RocksChunkStore implements ChunkStore {
         return id.getBytes(StandardCharsets.US_ASCII);
     }
 
+    private static byte[] sizeKey(String id) {
+        byte[] k = new byte[id.length() + 1];
+        k[0] = SIZE_PREFIX;
+        for (int i = 0; i < id.length(); i++) k[i + 1] = (byte) id.charAt(i); // ids are ASCII
+        return k;
+    }
+
+    private static byte[] sizeValue(long size) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(size).array();
+    }
+
+    /**
+     * Writes the length key of every chunk that lacks one, then the marker that says all have one:
+     * once per store (a crash half-way repeats it at the next open). Reads each such chunk once.
+     */
+    private void indexSizes() throws RocksDBException {
+        if (db.get(SIZES_INDEXED) != null) return;
+        long indexed = 0;
+        try (RocksIterator it = db.newIterator(readOptions)) {
+            for (it.seekToFirst(); it.isValid() && it.key()[0] < SIZES_INDEXED[0]; it.next()) {
+                String id = new String(it.key(), StandardCharsets.US_ASCII);
+                db.put(writeOptions, sizeKey(id), sizeValue(it.value().length));
+                indexed++;
+            }
+        }
+        db.put(writeOptions, SIZES_INDEXED, new byte[0]);
+        if (indexed > 0) LOG.info("indexed the length of {} chunks (once)", indexed);
+    }
+
     @Override
     public void put(String id, ByteBuffer data) {
-        byte[] k = id.getBytes(StandardCharsets.US_ASCII);
-        try {
+        byte[] k = key(id);
+        byte[] sk = sizeKey(id);
+        byte[] sv = sizeValue(data.remaining());
+        // the chunk and its length key in one batch: a crash keeps both or neither
+        try (WriteBatch batch = new WriteBatch()) {
             if (data.isDirect()) {
-                ByteBuffer kb = ByteBuffer.allocateDirect(k.length).put(k).flip();
-                db.put(writeOptions, kb, data.duplicate());
-            } else if (data.hasArray()) {
-                db.put(writeOptions, k, 0, k.length, data.array(), data.arrayOffset() + data.position(), data.remaining());
+                // RocksDB's ByteBuffer puts take direct buffers only, keys included
+                batch.put(direct(k), data.duplicate());
+                batch.put(direct(sk), direct(sv));
             } else {
-                byte[] v = new byte[data.remaining()];
-                data.duplicate().get(v);
-                db.put(writeOptions, k, v);
+                byte[] v;
+                if (data.hasArray() && data.arrayOffset() + data.position() == 0 && data.remaining() == data.array().length) {
+                    v = data.array();
+                } else {
+                    // a slice (the last chunk of an upload) or a read-only buffer: the batch API takes whole arrays
+                    v = new byte[data.remaining()];
+                    data.duplicate().get(v);
+                }
+                batch.put(k, v);
+                batch.put(sk, sv);
             }
+            db.write(writeOptions, batch);
         } catch (RocksDBException e) {
             throw new IllegalStateException("chunk put failed: " + e.getMessage(), e);
         }
+    }
+
+    private static ByteBuffer direct(byte[] b) {
+        return ByteBuffer.allocateDirect(b.length).put(b).flip();
     }
 
     @Override
@@ -135,12 +192,12 @@ public final class RocksChunkStore implements ChunkStore {
         }
     }
 
+    /** The length key only: never the chunk's value (a get of a BlobDB value reads all of it). */
     @Override
     public long size(String id) {
         try {
-            // copies at most one byte into the heap; the return value is the whole value's size
-            int n = db.get(readOptions, key(id), new byte[1]);
-            return n == RocksDB.NOT_FOUND ? -1 : n;
+            byte[] v = db.get(readOptions, sizeKey(id));
+            return v == null ? -1 : ByteBuffer.wrap(v).getLong();
         } catch (RocksDBException e) {
             throw new IllegalStateException("chunk stat failed: " + e.getMessage(), e);
         }
@@ -148,12 +205,14 @@ public final class RocksChunkStore implements ChunkStore {
 
     @Override
     public boolean delete(String id) {
-        byte[] k = key(id);
         // check-then-delete under a per-id lock, so that concurrent deletes report true only once
         return deleteLocks.with(id, () -> {
-            try {
-                if (db.get(readOptions, k, new byte[1]) == RocksDB.NOT_FOUND) return false;
-                db.delete(writeOptions, k);
+            try (WriteBatch batch = new WriteBatch()) {
+                byte[] sk = sizeKey(id);
+                if (db.get(readOptions, sk) == null) return false;
+                batch.delete(key(id));
+                batch.delete(sk);
+                db.write(writeOptions, batch);
                 return true;
             } catch (RocksDBException e) {
                 throw new IllegalStateException("chunk delete failed: " + e.getMessage(), e);
@@ -161,16 +220,17 @@ public final class RocksChunkStore implements ChunkStore {
         });
     }
 
+    /** Walks the length keys (small values), not the chunks: an iterator step on a chunk reads its value. */
     @Override
     public void list(String startAfter, Predicate<String> visitor) {
         try (RocksIterator it = db.newIterator(readOptions)) {
-            if (startAfter == null) it.seekToFirst();
-            else {
-                it.seek(startAfter.getBytes(StandardCharsets.US_ASCII));
-                if (it.isValid() && new String(it.key(), StandardCharsets.US_ASCII).equals(startAfter)) it.next();
-            }
+            byte[] from = sizeKey(startAfter == null ? "" : startAfter);
+            it.seek(from);
+            if (startAfter != null && it.isValid() && java.util.Arrays.equals(it.key(), from)) it.next();
             for (; it.isValid(); it.next()) {
-                if (!visitor.test(new String(it.key(), StandardCharsets.US_ASCII))) return;
+                byte[] k = it.key();
+                if (k.length == 0 || k[0] != SIZE_PREFIX) return;
+                if (!visitor.test(new String(k, 1, k.length - 1, StandardCharsets.US_ASCII))) return;
             }
         }
     }

@@ -27,6 +27,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,8 +61,16 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     private final Duration timeout;
     private final Projection projection;
     private final KeyedLocks locks = new KeyedLocks(256);
+    /** Runs the chunk stats of commits ({@link #checkChunks}); idle threads end after a minute. */
+    private final ThreadPoolExecutor checker = new ThreadPoolExecutor(CHECK_PARALLELISM * 4, CHECK_PARALLELISM * 4,
+            60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "upload-chunk-check");
+                t.setDaemon(true);
+                return t;
+            });
 
     public UploadServiceImpl(EventLog log, KvStore store, ChunkStore chunks, Clock clock, Duration timeout) {
+        checker.allowCoreThreadTimeOut(true);
         this.log = log;
         this.store = store;
         this.chunks = chunks;
@@ -213,6 +227,8 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             List<ChunkRef> all = new ArrayList<>(s.chunks());
             all.addAll(lastChunks);
             Optional<BlobRecord> stored = blob(digest);
+            // a dedup commits none of this upload's chunks: only a blob recorded from them needs them all
+            if (stored.isEmpty()) checkChunks(s, all);
             // absent, or deleted by GC meanwhile (it reads absent from the moment a deletion is
             // scheduled): commit this upload's own chunks, which brings the blob back
             for (int attempt = 0; stored.isEmpty() && attempt < 3; attempt++) {
@@ -224,6 +240,69 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             deleteUnowned(all, blob);
             return blob;
         });
+    }
+
+    /**
+     * The second guard against acknowledging a blob with missing bytes (the first: GC never deletes
+     * the chunks of a live upload): before the blob is recorded, every chunk of the upload must be in
+     * the chunk store with its recorded length. One stat per chunk ({@link ChunkStore#size}, which no
+     * backend answers by reading the chunk), {@link #CHECK_PARALLELISM} at a time, since through
+     * storage nodes each is an HTTP round trip.
+     *
+     * <p>A chunk missing or of another length: the upload can never complete (its bytes are gone, and
+     * appends only go past its end), so it is cancelled and its remaining chunks deleted, and the
+     * client gets BLOB_UPLOAD_INVALID: a retried PUT then finds no session (BLOB_UPLOAD_UNKNOWN), and
+     * clients start the blob's upload again, which is the only way back to a complete blob. Leaving
+     * the session would only make each retry fail the same way until it expired. A store that cannot
+     * answer is UNAVAILABLE and leaves the session as it is: the chunks may well be there.
+     */
+    private void checkChunks(UploadSession s, List<ChunkRef> all) {
+        String lost = lostChunk(all);
+        if (lost == null) return;
+        LOG.error("upload {} in {} lost data before its commit: chunk {}; the upload is cancelled", s.uploadId(), s.repository(), lost);
+        appendAndAwait(new UploadCancelled(s.uploadId(), "upload data lost: chunk " + lost, clock.millis()));
+        for (ChunkRef c : all) deleteQuietly(c.id());
+        throw OciError.BLOB_UPLOAD_INVALID.exception("upload data lost: chunk " + lost + "; start the upload again");
+    }
+
+    /** Stats in flight per commit. */
+    static final int CHECK_PARALLELISM = 8;
+
+    /**
+     * What is wrong with a chunk found missing or of another length (a loss wins over a store that
+     * did not answer), or null when all are there; UNAVAILABLE when a stat failed and none was lost.
+     */
+    private String lostChunk(List<ChunkRef> all) {
+        Semaphore slots = new Semaphore(CHECK_PARALLELISM);
+        AtomicReference<String> lost = new AtomicReference<>();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
+        for (ChunkRef c : all) {
+            if (lost.get() != null || failed.get() != null) break; // the answer is known: check no further
+            slots.acquireUninterruptibly();
+            Runnable check = () -> {
+                try {
+                    long size = chunks.size(c.id());
+                    if (size < 0) lost.compareAndSet(null, c.id() + " missing");
+                    else if (size != c.length()) lost.compareAndSet(null, c.id() + " has " + size + " bytes, " + c.length() + " expected");
+                } catch (RuntimeException e) {
+                    failed.compareAndSet(null, e);
+                } finally {
+                    slots.release();
+                }
+            };
+            try {
+                checker.execute(check);
+            } catch (RejectedExecutionException e) { // closing
+                failed.compareAndSet(null, e);
+                slots.release();
+            }
+        }
+        slots.acquireUninterruptibly(CHECK_PARALLELISM); // every check has ended
+        if (lost.get() != null) return lost.get();
+        if (failed.get() != null) {
+            throw OciError.UNAVAILABLE.exception("cannot check the upload's chunks in the chunk store: " + failed.get().getMessage());
+        }
+        return null;
     }
 
     /** Deletes the upload's chunks that the stored blob does not use (a dedup, or a lost race). */
@@ -305,6 +384,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
 
     @Override
     public void close() {
+        checker.shutdownNow();
         projection.close();
     }
 }

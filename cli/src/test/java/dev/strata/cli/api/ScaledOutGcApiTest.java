@@ -63,6 +63,12 @@ class ScaledOutGcApiTest {
         return Api.header(p, "Location");
     }
 
+    /** The upload commit's check of its chunks ({@link LostChunkApiTest}) in the upload-service process, over the storage node. */
+    @Test
+    void aPutOverAChunkLostOnTheStorageNodeIsRefusedAndRecordsNothing() {
+        LostChunkApiTest.lostChunkIsRefused(api, cluster.chunks(), cluster.uploads(), "scaled/lost", false);
+    }
+
     @Test
     void orphanChunksGoAfterTheGraceWhileAnUploadInProgressKeepsItsChunks() throws Exception {
         ChunkStore chunks = cluster.chunks();
