@@ -21,6 +21,7 @@ import dev.strata.gateway.auth.Authority;
 import dev.strata.gc.GcService;
 import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksKvStore;
+import dev.strata.storage.StorageMetrics;
 import dev.strata.upload.UploadServiceImpl;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -122,6 +123,7 @@ final class ServiceProcess implements AutoCloseable {
         EventLog events = keep(new EventLog(log, common.requestTimeout()));
         Metrics metrics = new Metrics();
         JvmMetrics.register(metrics);
+        StorageMetrics.export(metrics, chunks);
         return new Base(common, ssl, chunks, kv, events, metrics, new Health());
     }
 
@@ -210,6 +212,7 @@ final class ServiceProcess implements AutoCloseable {
             Gateway gateway = new Gateway(gw, vertx, uploads, manifests, chunks, authority);
             Metrics metrics = new Metrics();
             JvmMetrics.register(metrics);
+            StorageMetrics.export(metrics, chunks);
             Health health = new Health()
                     .check("upload-service", () -> {
                         uploads.session("readyz-probe");

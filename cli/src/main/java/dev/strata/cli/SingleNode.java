@@ -134,6 +134,7 @@ public final class SingleNode implements AutoCloseable {
                 .watch(uploads.projection(), manifests.projection(), gc.projection())
                 .observe(inspector.projection());
         JvmMetrics.register(metrics);
+        dev.strata.storage.StorageMetrics.export(metrics, chunks);
         if (internalHttp) {
             InternalWiring remote = new InternalWiring(uploads, manifests, gc, TIMEOUT);
             open.push(remote);

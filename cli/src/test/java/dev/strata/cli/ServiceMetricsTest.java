@@ -38,11 +38,12 @@ class ServiceMetricsTest {
     private static ServiceProcess manifests;
     private static ServiceProcess gc;
     private static ServiceProcess gateway;
+    private static StorageNode node;
 
     @BeforeAll
     static void start() throws Exception {
         EmbeddedKafka kafka = keep(EmbeddedKafka.start(dir.resolve("kafka")));
-        StorageNode node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node"), "n1", null, null, null, null, 4, null)));
+        node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node"), "n1", null, null, null, null, 4, null)));
         String shared = "kafka:\n  bootstrapServers: " + kafka.bootstrapServers() + "\n  topicPrefix: metrics" + System.nanoTime() + ".\n  partitions: 2\n"
                 + "storage:\n  nodes: {n1: \"http://127.0.0.1:" + node.port() + "\"}\n  replicas: 1\nstartupTimeout: 2m\nthreads: 8\n";
         uploads = keep(ServiceProcess.upload((ProcessConfig.UploadService) config("upload-service",
@@ -108,6 +109,16 @@ class ServiceMetricsTest {
         return s;
     }
 
+    private static String nodeScrape() throws Exception {
+        HttpResponse<String> r = get(node.port(), "/metrics");
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+    }
+
+    private static double moved(String before, String after, String series) {
+        return sample(after, series) - sample(before, series);
+    }
+
     private static HttpResponse<byte[]> send(HttpRequest.Builder b) throws Exception {
         return HTTP.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
@@ -115,6 +126,8 @@ class ServiceMetricsTest {
     @Test
     void eachServiceProcessExportsItsOwnTrafficLagAndState() throws Exception {
         String uploadsBefore = scrape(uploads);
+        String gatewayBefore = scrape(gateway);
+        String nodeBefore = nodeScrape();
         String manifestsBefore = scrape(manifests);
         String gcBefore = scrape(gc);
 
@@ -138,6 +151,9 @@ class ServiceMetricsTest {
         assertTrue(u.contains(",partition=\"1\"}"), "lag per partition (2 partitions):\n" + u);
         assertEquals(1, sample(u, "strata_projection_up{projection=\"uploads\"}"), u);
         assertTrue(sample(u, "strata_jvm_heap_used_bytes") > 0, u);
+        // its chunk store: the commit's check stats each chunk of the two uploads on the storage node
+        assertTrue(moved(uploadsBefore, u, "strata_chunk_store_operations_total{operation=\"size\",outcome=\"ok\"}") >= 2, u);
+        assertTrue(u.contains("strata_storage_node_suspect{node=\"n1\"} 0"), u);
 
         // manifest-service: the manifest PUT and the link checks it made, its projection's lag
         String m = scrape(manifests);
@@ -159,6 +175,14 @@ class ServiceMetricsTest {
         String gw = scrape(gateway);
         assertEquals(2, sample(gw, "strata_http_requests_total{server=\"gateway\",route=\"blob_uploads\",method=\"POST\",status=\"201\"}"), gw);
         assertTrue(sample(gw, "strata_http_received_bytes_total{server=\"gateway\",route=\"blob_uploads\"}") >= layer.length, gw);
+        // the gateway stored the layer and config as chunks on the node, the node counts what it was sent
+        assertTrue(moved(gatewayBefore, gw, "strata_chunk_store_operations_total{operation=\"put\",outcome=\"ok\"}") >= 2, gw);
+        assertTrue(moved(gatewayBefore, gw, "strata_chunk_store_bytes_total{direction=\"written\"}") >= layer.length + config.length, gw);
+        assertTrue(gw.contains("strata_storage_node_suspect{node=\"n1\"} 0"), gw);
+        String n = nodeScrape();
+        assertTrue(moved(nodeBefore, n, "strata_chunk_store_operations_total{operation=\"put\",outcome=\"ok\"}") >= 3, n); // + the manifest
+        assertTrue(moved(nodeBefore, n, "strata_chunk_store_bytes_total{direction=\"written\"}") >= layer.length + config.length + manifest.length, n);
+        assertTrue(moved(nodeBefore, n, "strata_chunk_store_operations_total{operation=\"size\",outcome=\"ok\"}") >= 2, n);
         assertEquals(200, get(gateway.adminPort(), "/readyz").statusCode());
         assertEquals(200, get(gateway.port(), "/metrics").statusCode());
     }

@@ -33,12 +33,6 @@ final class SegmentBuffers {
         return new SegmentBuffers(size, (int) Math.max(2, Math.min(32, budget / size)));
     }
 
-    /** A cleared buffer of {@code size} bytes, or null when all {@code max} are in use. */
-    ByteBuffer take() {
-        ByteBuffer b = pool.tryTake();
-        return b == null ? null : b.clear();
-    }
-
     /** A cleared buffer, waiting up to {@link #WAIT_MILLIS} for one; null after that. Call on a Vert.x context. */
     Future<ByteBuffer> take(Vertx vertx) {
         return pool.take(vertx, WAIT_MILLIS).map(b -> b == null ? null : b.clear());

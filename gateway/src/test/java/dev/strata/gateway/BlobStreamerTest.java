@@ -124,8 +124,21 @@ class BlobStreamerTest {
         assertAllBuffersReturned();
     }
 
+    /**
+     * A buffer the way the streamer takes one ({@link SegmentBuffers#take(Vertx)}, on a Vert.x
+     * context): null once the pool's wait ran out with every buffer in use.
+     */
+    private ByteBuffer take(SegmentBuffers p) throws Exception {
+        CompletableFuture<ByteBuffer> got = new CompletableFuture<>();
+        vertx.runOnContext(v -> p.take(vertx).onComplete(ar -> {
+            if (ar.succeeded()) got.complete(ar.result());
+            else got.completeExceptionally(ar.cause());
+        }));
+        return got.get(30, TimeUnit.SECONDS);
+    }
+
     /** Every buffer the pool ever made is back: taking them all yields distinct direct buffers, then null. */
-    private void assertAllBuffersReturned() throws InterruptedException {
+    private void assertAllBuffersReturned() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             // identity, not equals: ByteBuffer.equals compares contents, and two buffers that last
@@ -133,7 +146,7 @@ class BlobStreamerTest {
             Set<ByteBuffer> taken = Collections.newSetFromMap(new IdentityHashMap<>());
             List<ByteBuffer> list = new ArrayList<>();
             ByteBuffer b;
-            while ((b = pool.take()) != null) {
+            while ((b = take(pool)) != null) {
                 assertTrue(b.isDirect());
                 assertEquals(SEGMENT, b.capacity());
                 list.add(b);
@@ -152,8 +165,8 @@ class BlobStreamerTest {
 
     @Test
     void aSegmentWaitsForAPooledBufferAndOnlyThenGoesWithout() throws Exception {
-        ByteBuffer a = pool.take();
-        ByteBuffer b = pool.take();
+        ByteBuffer a = take(pool);
+        ByteBuffer b = take(pool);
         assertNotNull(a);
         assertNotNull(b);
         // given back while a read waits: the waiting read gets exactly that buffer
@@ -170,22 +183,22 @@ class BlobStreamerTest {
         assertNull(none.get(30, TimeUnit.SECONDS));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(SegmentBuffers.WAIT_MILLIS) - 1_000_000,
                 "it waited before giving up");
-        assertNull(pool.take(), "still only 2 buffers exist");
+        assertNull(take(pool), "still only 2 buffers exist");
         pool.give(a);
         pool.give(b);
     }
 
     @Test
-    void poolIsBoundedAndReusesBuffers() {
+    void poolIsBoundedAndReusesBuffers() throws Exception {
         SegmentBuffers p = new SegmentBuffers(1024, 2);
-        ByteBuffer a = p.take();
-        ByteBuffer b = p.take();
+        ByteBuffer a = take(p);
+        ByteBuffer b = take(p);
         assertNotNull(a);
         assertNotNull(b);
-        assertNull(p.take(), "a third buffer is never made");
+        assertNull(take(p), "a third buffer is never made");
         a.position(100);
         p.give(a);
-        ByteBuffer again = p.take();
+        ByteBuffer again = take(p);
         assertTrue(again == a, "the given-back buffer is reused");
         assertEquals(0, again.position());
         assertEquals(1024, again.limit());

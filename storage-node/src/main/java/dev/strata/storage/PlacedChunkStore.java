@@ -211,6 +211,16 @@ public final class PlacedChunkStore implements ChunkStore {
         }
     }
 
+    /**
+     * The configured node ids, each with whether it is suspect now: its last call failed and it has
+     * not answered since (it is tried last for {@link #SUSPECT_FOR} after each failure, then probed).
+     */
+    public java.util.Map<String, Boolean> suspects() {
+        java.util.Map<String, Boolean> out = new java.util.TreeMap<>();
+        for (Node n : nodes) out.put(n.id(), suspectUntil.containsKey(n.id()));
+        return out;
+    }
+
     /** {@code n} answered a call: it is no longer suspect. */
     private void answered(Node n) {
         if (!suspectUntil.isEmpty() && suspectUntil.remove(n.id()) != null) LOG.info("storage node {} answers again", n.id());

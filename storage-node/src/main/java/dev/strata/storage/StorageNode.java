@@ -39,6 +39,7 @@ public final class StorageNode implements AutoCloseable {
         store = dev.strata.core.spi.ChunkStores.decorate(store);
         Metrics metrics = new Metrics();
         dev.strata.core.metrics.JvmMetrics.register(metrics);
+        StorageMetrics.export(metrics, store);
         if (c.storage().equals("rocksdb")) {
             Path dir = c.data().resolve("chunks");
             metrics.gauge("strata_storage_node_disk_bytes", "Bytes of the node's RocksDB files on disk (chunks, write-ahead log, blob files)",

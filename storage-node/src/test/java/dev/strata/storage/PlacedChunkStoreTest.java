@@ -296,6 +296,9 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
                 nodes.add(new PlacedChunkStore.Node("node" + i, metered));
             }
             try (PlacedChunkStore placed = new PlacedChunkStore(nodes, 2, 2, () -> now[0])) {
+                dev.strata.core.metrics.Metrics metrics = new dev.strata.core.metrics.Metrics();
+                StorageMetrics.export(metrics, dev.strata.core.spi.ChunkStores.decorate(placed));
+                assertEquals(List.of(0.0, 0.0, 0.0), suspectGauge(metrics), "nobody suspect before a failure");
                 Map<String, byte[]> chunks = new HashMap<>();
                 List<String> node1First = new ArrayList<>();
                 for (int i = 0; i < 30; i++) {
@@ -312,6 +315,7 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
                     assertArrayEquals(e.getValue(), placed.read(e.getKey(), 0, e.getValue().length), e.getKey());
                 }
                 assertEquals(1, calls(meters.get(1)) - before, "the stopped node is called once, then tried last");
+                assertEquals(List.of(0.0, 1.0, 0.0), suspectGauge(metrics), "the stopped node is suspect");
 
                 // new writes whose top two include node1 land on the two live nodes, without calling it
                 for (int i = 100; i < 120; i++) {
@@ -326,6 +330,7 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
                 assertArrayEquals(chunks.get(probe), placed.read(probe, 0, chunks.get(probe).length));
                 assertArrayEquals(chunks.get(node1First.get(1)), placed.read(node1First.get(1), 0, chunks.get(node1First.get(1)).length));
                 assertEquals(2, calls(meters.get(1)) - before, "one probe per period");
+                assertEquals(List.of(0.0, 1.0, 0.0), suspectGauge(metrics), "still down: still suspect");
 
                 // back: the next call after the period reaches it and it takes new writes again
                 cluster.start(1);
@@ -333,12 +338,26 @@ class PlacedChunkStoreTest extends ChunkStoreConformance {
                 long errors = errors(meters.get(1));
                 assertArrayEquals(chunks.get(probe), placed.read(probe, 0, chunks.get(probe).length));
                 assertEquals(errors, errors(meters.get(1)), "node1 answered the read of a chunk it ranks first for");
+                assertEquals(List.of(0.0, 0.0, 0.0), suspectGauge(metrics), "it answered: no longer suspect");
                 String fresh = null;
                 for (int i = 200; fresh == null; i++) if (placed.ranking("c-" + i).get(0).id().equals("node1")) fresh = "c-" + i;
                 placed.put(fresh, ByteBuffer.wrap(random(100, 7)));
                 assertTrue(cluster.stores[1].size(fresh) >= 0, "node1 takes new writes once it answers");
             }
         }
+    }
+
+    /** strata_storage_node_suspect of node0, node1, node2 as scraped (a missing series fails). */
+    private static List<Double> suspectGauge(dev.strata.core.metrics.Metrics metrics) {
+        String scrape = metrics.scrape();
+        List<Double> values = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String series = "strata_storage_node_suspect{node=\"node" + i + "\"} ";
+            String line = scrape.lines().filter(l -> l.startsWith(series)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + series + "in\n" + scrape));
+            values.add(Double.parseDouble(line.substring(series.length())));
+        }
+        return values;
     }
 
     private static long calls(dev.strata.core.spi.MeteredChunkStore m) {

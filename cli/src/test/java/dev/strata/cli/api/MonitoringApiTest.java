@@ -77,6 +77,19 @@ class MonitoringApiTest {
         assertTrue(sample(after, completed) - sample(before, completed) >= 1);
         String appended = "strata_upload_appended_bytes_total";
         assertTrue(sample(after, appended) - sample(before, appended) >= data.length);
+        // the chunk store under the gateway and the services: puts and stats (the commit's check) ok, bytes both ways
+        String puts = "strata_chunk_store_operations_total{operation=\"put\",outcome=\"ok\"}";
+        String stats = "strata_chunk_store_operations_total{operation=\"size\",outcome=\"ok\"}";
+        String written = "strata_chunk_store_bytes_total{direction=\"written\"}";
+        String read = "strata_chunk_store_bytes_total{direction=\"read\"}";
+        assertTrue(sample(after, puts) - sample(before, puts) >= 2, after); // the PATCH's chunk and the PUT's
+        assertTrue(sample(after, stats) - sample(before, stats) >= 2, after);
+        assertTrue(sample(after, written) - sample(before, written) >= data.length, after);
+        assertTrue(sample(after, read) - sample(before, read) >= data.length, after);
+        assertTrue(sample(after, "strata_chunk_store_operation_seconds_total{operation=\"put\"}")
+                > sample(before, "strata_chunk_store_operation_seconds_total{operation=\"put\"}"), after);
+        assertTrue(after.contains("# TYPE strata_chunk_store_operations_total counter"), after);
+        assertTrue(after.contains("strata_chunk_store_operation_max_seconds{operation=\"read\"}"), after);
         assertTrue(after.contains("strata_projection_lag_records{projection=\"repositories\",topic=\"strata.repositories\""), after);
         assertTrue(after.contains("strata_projection_up{projection=\"gc\"} 1"), after);
         assertTrue(after.contains("# TYPE strata_gc_passes_total counter"), after);

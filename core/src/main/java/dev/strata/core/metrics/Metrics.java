@@ -94,11 +94,12 @@ public final class Metrics {
         }
     }
 
+    /** A family whose samples its owner reports at scrape time: a gauge, or a counter kept elsewhere. */
     private static final class Gauge extends Family {
         private final Consumer<Sink> reader;
 
-        Gauge(String name, String help, String[] labels, Consumer<Sink> reader) {
-            super(name, help, "gauge", labels);
+        Gauge(String name, String help, String type, String[] labels, Consumer<Sink> reader) {
+            super(name, help, type, labels);
             this.reader = reader;
         }
 
@@ -134,9 +135,22 @@ public final class Metrics {
      * the whole scrape. Registering a name again replaces the reader.
      */
     public synchronized void gauge(String name, String help, String[] labels, Consumer<Sink> reader) {
+        read(name, help, "gauge", labels, reader);
+    }
+
+    /**
+     * Registers a counter whose owner keeps the counts (e.g. a decorator's own adders) and
+     * {@code reader} reports them at each scrape; the values must only grow. Otherwise as
+     * {@link #gauge(String, String, String[], Consumer)}.
+     */
+    public synchronized void counterFunction(String name, String help, String[] labels, Consumer<Sink> reader) {
+        read(name, help, "counter", labels, reader);
+    }
+
+    private void read(String name, String help, String type, String[] labels, Consumer<Sink> reader) {
         Family f = families.get(name);
-        if (f != null && !(f instanceof Gauge)) throw new IllegalArgumentException(name + " is registered as a " + f.type);
-        families.put(name, new Gauge(name, help, labels, reader));
+        if (f != null && !(f instanceof Gauge && f.type.equals(type))) throw new IllegalArgumentException(name + " is registered as a " + f.type);
+        families.put(name, new Gauge(name, help, type, labels, reader));
     }
 
     /** A gauge without labels. */

@@ -10,7 +10,12 @@ public interface ChunkStoreMetrics {
     enum Op { PUT, READ, SIZE, DELETE, LIST, CHECK }
 
     /** Calls of {@code op} (failed ones included). */
-    long calls(Op op);
+    default long calls(Op op) {
+        return ok(op) + errors(op);
+    }
+
+    /** Calls of {@code op} that returned. */
+    long ok(Op op);
 
     /** Calls of {@code op} that threw. */
     long errors(Op op);

@@ -14,9 +14,14 @@ public final class ChunkStores {
 
     /** The metrics of a store built by {@link #decorate}, or null when it has none. */
     public static ChunkStoreMetrics metrics(ChunkStore store) {
+        return find(store, ChunkStoreMetrics.class);
+    }
+
+    /** The first of {@code store} and the stores it decorates that is a {@code type}, or null. */
+    public static <T> T find(ChunkStore store, Class<T> type) {
         ChunkStore s = store;
         while (s != null) {
-            if (s instanceof ChunkStoreMetrics m) return m;
+            if (type.isInstance(s)) return type.cast(s);
             s = s instanceof ForwardingChunkStore f ? f.inner() : null;
         }
         return null;

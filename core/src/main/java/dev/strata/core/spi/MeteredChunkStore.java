@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 
 /** Counts calls, errors, bytes and latency of every operation of the store it wraps ({@link ChunkStoreMetrics}). */
 public final class MeteredChunkStore extends ForwardingChunkStore implements ChunkStoreMetrics {
-    private record Counters(LongAdder calls, LongAdder errors, LongAdder nanos, AtomicLong max) {}
+    /** Successful and failed calls apart, so that each only grows (a scrape never sees "ok" shrink). */
+    private record Counters(LongAdder ok, LongAdder errors, LongAdder nanos, AtomicLong max) {}
 
     private final Map<Op, Counters> counters = new EnumMap<>(Op.class);
     private final LongAdder written = new LongAdder();
@@ -32,8 +33,7 @@ public final class MeteredChunkStore extends ForwardingChunkStore implements Chu
             return result;
         } finally {
             long took = System.nanoTime() - start;
-            c.calls().increment();
-            if (!ok) c.errors().increment();
+            (ok ? c.ok() : c.errors()).increment();
             c.nanos().add(took);
             c.max().accumulateAndGet(took, Math::max);
         }
@@ -107,7 +107,7 @@ public final class MeteredChunkStore extends ForwardingChunkStore implements Chu
     }
 
     @Override
-    public long calls(Op op) { return counters.get(op).calls().sum(); }
+    public long ok(Op op) { return counters.get(op).ok().sum(); }
 
     @Override
     public long errors(Op op) { return counters.get(op).errors().sum(); }
