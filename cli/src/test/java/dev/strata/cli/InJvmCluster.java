@@ -26,6 +26,9 @@ public final class InJvmCluster implements AutoCloseable {
     private int gatewayPort;
     private String uploadUrl;
     private ChunkStore chunks;
+    private Path dir;
+    private String gatewayYaml;
+    private int gateways;
 
     private InJvmCluster() {}
 
@@ -68,13 +71,21 @@ public final class InJvmCluster implements AutoCloseable {
         ServiceProcess manifests = keep(ServiceProcess.manifest((ProcessConfig.ManifestService) load(dir, "manifest-service",
                 common.replace("listen: 127.0.0.1:0", "listen: 127.0.0.1:" + manifestPort) + "data: manifests\n"
                         + "uploadServices: [" + uploadUrl + "]\ngcServices: [" + gcUrl + "]\nvalidationWindow: 2s\n")));
-        ServiceProcess gateway = keep(ServiceProcess.gateway((ProcessConfig.Gateway) load(dir, "gateway",
-                "listen: 127.0.0.1:0\nstorage:\n  nodes: {node-a: 'http://127.0.0.1:" + node.port() + "'}\n"
-                        + "uploadServices: [" + uploadUrl + "]\nmanifestServices: [http://127.0.0.1:" + manifests.port() + "]\n"
-                        + "gcServices: [" + gcUrl + "]\neventLoops: 2\n")));
-        gatewayPort = gateway.port();
+        gatewayYaml = "listen: 127.0.0.1:0\nstorage:\n  nodes: {node-a: 'http://127.0.0.1:" + node.port() + "'}\n"
+                + "uploadServices: [" + uploadUrl + "]\nmanifestServices: [http://127.0.0.1:" + manifests.port() + "]\n"
+                + "gcServices: [" + gcUrl + "]\neventLoops: 2\n";
+        this.dir = dir;
+        gatewayPort = startGateway();
         chunks = keep(new ProcessConfig.Storage(Map.of("node-a", "http://127.0.0.1:" + node.port()), 1, 1).placement()
                 .open(Duration.ofSeconds(30), null));
+    }
+
+    /** Starts another gateway in front of the same services and storage node (config {@code gateway-N.yaml}); returns its OCI port. */
+    public synchronized int startGateway() throws Exception {
+        gateways++;
+        Path file = dir.resolve("gateway-" + gateways + ".yaml");
+        java.nio.file.Files.writeString(file, gatewayYaml);
+        return keep(ServiceProcess.gateway((ProcessConfig.Gateway) ServiceCommand.load("gateway", file))).port();
     }
 
     private static Record load(Path dir, String service, String yaml) throws IOException {

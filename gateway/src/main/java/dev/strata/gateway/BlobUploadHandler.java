@@ -14,6 +14,8 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * /v2/&lt;name&gt;/blobs/uploads/[&lt;uuid&gt;]: start (POST, with monolithic ?digest= and cross-repository
@@ -22,6 +24,7 @@ import java.util.regex.Pattern;
  * list live in the event log, so an upload continues on any gateway or after a restart.
  */
 final class BlobUploadHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobUploadHandler.class);
     private static final Pattern CONTENT_RANGE = Pattern.compile("(?:bytes[ =])?(\\d{1,19})-(\\d{1,19})(?:/\\*|/\\d+)?");
     private final Services s;
     private final UploadHashes hashes = new UploadHashes(100_000);
@@ -213,15 +216,27 @@ final class BlobUploadHandler {
         });
     }
 
-    /** Digest state covering exactly the session's bytes: cached, or re-hashed from stored chunks. */
+    /**
+     * Digest state covering exactly the session's bytes: cached, or re-hashed from stored chunks.
+     * A chunk that is gone (or shorter than recorded) means the upload can never complete: as at
+     * commit (the upload-service's check), the session is cancelled and the answer is
+     * BLOB_UPLOAD_INVALID, so the client starts the upload again.
+     */
     private Future<MessageDigest> digestAt(UploadSession session) {
         MessageDigest md = hashes.at(session.uploadId(), session.size());
         if (md != null) return Future.succeededFuture(md);
         return s.blocking(() -> {
             MessageDigest fresh = Digest.newSha256();
             for (ChunkRef c : session.chunks()) {
-                for (long o = 0; o < c.length(); o += BlobStreamer.SEGMENT) {
-                    fresh.update(s.chunks().read(c, o, (int) Math.min(BlobStreamer.SEGMENT, c.length() - o)));
+                try {
+                    for (long o = 0; o < c.length(); o += BlobStreamer.SEGMENT) {
+                        fresh.update(s.chunks().read(c, o, (int) Math.min(BlobStreamer.SEGMENT, c.length() - o)));
+                    }
+                } catch (dev.strata.core.spi.ChunkStore.ChunkNotFoundException | IllegalArgumentException e) {
+                    String lost = c.id() + (e instanceof IllegalArgumentException ? " is shorter than its " + c.length() + " bytes" : " missing");
+                    LOG.error("upload {} in {} lost data: chunk {}; the upload is cancelled", session.uploadId(), session.repository(), lost);
+                    s.uploads().cancel(session.uploadId(), "upload data lost: chunk " + lost);
+                    throw OciError.BLOB_UPLOAD_INVALID.exception("upload data lost: chunk " + lost + "; start the upload again");
                 }
             }
             return fresh;

@@ -30,19 +30,21 @@ class LostChunkApiTest {
 
     @Test
     void aPutOverADeletedChunkIsRefusedAndRecordsNothing() {
-        lostChunkIsRefused(api, node.chunks(), node.uploads(), Api.uniqueRepo("lost/deleted"), false);
+        lostChunkIsRefused(api, api, node.chunks(), node.uploads(), Api.uniqueRepo("lost/deleted"), false);
     }
 
     @Test
     void aPutOverAChunkCutShortIsRefusedAndRecordsNothing() {
-        lostChunkIsRefused(api, node.chunks(), node.uploads(), Api.uniqueRepo("lost/short"), true);
+        lostChunkIsRefused(api, api, node.chunks(), node.uploads(), Api.uniqueRepo("lost/short"), true);
     }
 
     /**
      * Starts an upload, PATCHes two chunks' worth, then loses its first chunk straight in
-     * {@code chunks} (deleted, or with {@code truncate} rewritten one byte short), and completes it.
+     * {@code chunks} (deleted, or with {@code truncate} rewritten one byte short), and completes it
+     * through {@code putApi}: the same gateway (the upload-service's check at commit), or another
+     * one, which re-hashes the stored chunks first and meets the loss there.
      */
-    static void lostChunkIsRefused(Api api, ChunkStore chunks, UploadService uploads, String repo, boolean truncate) {
+    static void lostChunkIsRefused(Api api, Api putApi, ChunkStore chunks, UploadService uploads, String repo, boolean truncate) {
         byte[] other = Api.random(100_000);
         String otherDigest = api.pushBlob(repo, other);
 
@@ -63,12 +65,12 @@ class LostChunkApiTest {
         if (truncate) chunks.put(lost.id(), ByteBuffer.wrap(Arrays.copyOf(patched, (int) lost.length() - 1)));
 
         String put = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
-        HttpResponse<byte[]> refused = api.send("PUT", put, Arrays.copyOfRange(data, patched.length, data.length),
+        HttpResponse<byte[]> refused = putApi.send("PUT", put, Arrays.copyOfRange(data, patched.length, data.length),
                 "Content-Type", "application/octet-stream");
         assertError(refused, 400, "BLOB_UPLOAD_INVALID");
         String message = Api.json(refused).path("errors").path(0).path("message").asText();
         assertTrue(message.contains("upload data lost: chunk " + lost.id()) && message.contains("start the upload again"), message);
-        assertTrue(message.contains(truncate ? (lost.length() - 1) + " bytes, " + lost.length() + " expected" : "missing"), message);
+        if (api == putApi) assertTrue(message.contains(truncate ? (lost.length() - 1) + " bytes, " + lost.length() + " expected" : "missing"), message);
 
         // nothing recorded: the blob is unknown, the session is gone with its other chunks
         assertError(api.head("/v2/" + repo + "/blobs/" + digest), 404, "BLOB_UNKNOWN");

@@ -66,7 +66,15 @@ class ScaledOutGcApiTest {
     /** The upload commit's check of its chunks ({@link LostChunkApiTest}) in the upload-service process, over the storage node. */
     @Test
     void aPutOverAChunkLostOnTheStorageNodeIsRefusedAndRecordsNothing() {
-        LostChunkApiTest.lostChunkIsRefused(api, cluster.chunks(), cluster.uploads(), "scaled/lost", false);
+        LostChunkApiTest.lostChunkIsRefused(api, api, cluster.chunks(), cluster.uploads(), "scaled/lost", false);
+    }
+
+    /** The same, with the PUT on a second gateway, which has no digest state for the upload and re-hashes its chunks. */
+    @Test
+    void aPutOnAnotherGatewayOverALostChunkIsRefusedAndRecordsNothing() throws Exception {
+        Api other = new Api("http://127.0.0.1:" + cluster.startGateway());
+        LostChunkApiTest.lostChunkIsRefused(api, other, cluster.chunks(), cluster.uploads(), "scaled/lost-elsewhere", false);
+        LostChunkApiTest.lostChunkIsRefused(api, other, cluster.chunks(), cluster.uploads(), "scaled/short-elsewhere", true);
     }
 
     @Test
