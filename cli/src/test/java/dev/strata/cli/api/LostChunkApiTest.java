@@ -39,6 +39,49 @@ class LostChunkApiTest {
     }
 
     /**
+     * The other side of the check: a chunk store that does not answer (the only storage node
+     * stopped) is no proof of loss, so the PUT answers 503 and the session stays; once the node is
+     * back the same PUT completes the blob. Meanwhile serve's /metrics shows the node suspect.
+     */
+    @Test
+    void aStoreThatDoesNotAnswerLeavesTheSessionForARetry() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "lost-unavailable-").toAbsolutePath();
+        dev.strata.storage.StorageNodeConfig nodeConfig = new dev.strata.storage.StorageNodeConfig("127.0.0.1:0", "rocksdb",
+                dir.resolve("node-a"), "node-a", null, null, null, 4, null);
+        dev.strata.storage.StorageNode storage = dev.strata.storage.StorageNode.start(nodeConfig);
+        int nodePort = storage.port();
+        var placement = new dev.strata.storage.PlacementConfig(java.util.Map.of("node-a", "http://127.0.0.1:" + nodePort), 1, 1);
+        try (SingleNode serve = SingleNode.start(new dev.strata.cli.ServeConfig("127.0.0.1", 0, dir.resolve("serve"), 2).withPlacement(placement),
+                dev.strata.gc.GcConfig.defaults())) {
+            Api own = new Api("http://127.0.0.1:" + serve.port());
+            String repo = "lost/unavailable";
+            byte[] data = Api.random(300_000);
+            String digest = Digest.sha256(data).toString();
+            HttpResponse<byte[]> started = own.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+            assertEquals(202, started.statusCode(), () -> new String(started.body()));
+            HttpResponse<byte[]> p = own.send("PATCH", Api.header(started, "Location"), data, "Content-Type", "application/octet-stream");
+            assertEquals(202, p.statusCode(), () -> new String(p.body()));
+            String location = Api.header(p, "Location");
+            String uploadId = Api.header(p, "Docker-Upload-UUID");
+            String put = location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+
+            storage.close();
+            assertError(own.send("PUT", put, null), 503, "UNAVAILABLE");
+            assertTrue(serve.uploads().session(uploadId).isPresent(), "the session stays for a retry");
+            assertTrue(new String(own.get("/metrics").body()).contains("strata_storage_node_suspect{node=\"node-a\"} 1"));
+
+            storage = dev.strata.storage.StorageNode.start(new dev.strata.storage.StorageNodeConfig("127.0.0.1:" + nodePort, "rocksdb",
+                    dir.resolve("node-a"), "node-a", null, null, null, 4, null));
+            HttpResponse<byte[]> done = own.send("PUT", put, null);
+            assertEquals(201, done.statusCode(), () -> new String(done.body()));
+            assertArrayEquals(data, own.get("/v2/" + repo + "/blobs/" + digest).body());
+            assertTrue(new String(own.get("/metrics").body()).contains("strata_storage_node_suspect{node=\"node-a\"} 0"));
+        } finally {
+            storage.close();
+        }
+    }
+
+    /**
      * Starts an upload, PATCHes two chunks' worth, then loses its first chunk straight in
      * {@code chunks} (deleted, or with {@code truncate} rewritten one byte short), and completes it
      * through {@code putApi}: the same gateway (the upload-service's check at commit), or another
