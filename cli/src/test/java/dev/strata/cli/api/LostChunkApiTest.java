@@ -47,7 +47,7 @@ class LostChunkApiTest {
     void aStoreThatDoesNotAnswerLeavesTheSessionForARetry() throws Exception {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "lost-unavailable-").toAbsolutePath();
         dev.strata.storage.StorageNodeConfig nodeConfig = new dev.strata.storage.StorageNodeConfig("127.0.0.1:0", "rocksdb",
-                dir.resolve("node-a"), "node-a", null, null, null, 4, null);
+                dir.resolve("node-a"), "node-a", null, null, null, null, 4, null);
         dev.strata.storage.StorageNode storage = dev.strata.storage.StorageNode.start(nodeConfig);
         int nodePort = storage.port();
         var placement = new dev.strata.storage.PlacementConfig(java.util.Map.of("node-a", "http://127.0.0.1:" + nodePort), 1, 1);
@@ -71,7 +71,7 @@ class LostChunkApiTest {
             assertTrue(new String(own.get("/metrics").body()).contains("strata_storage_node_suspect{node=\"node-a\"} 1"));
 
             storage = dev.strata.storage.StorageNode.start(new dev.strata.storage.StorageNodeConfig("127.0.0.1:" + nodePort, "rocksdb",
-                    dir.resolve("node-a"), "node-a", null, null, null, 4, null));
+                    dir.resolve("node-a"), "node-a", null, null, null, null, 4, null));
             HttpResponse<byte[]> done = own.send("PUT", put, null);
             assertEquals(201, done.statusCode(), () -> new String(done.body()));
             assertArrayEquals(data, own.get("/v2/" + repo + "/blobs/" + digest).body());
