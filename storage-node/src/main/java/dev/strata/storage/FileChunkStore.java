@@ -191,8 +191,11 @@ public final class FileChunkStore implements ChunkStore {
             try {
                 Files.createDirectories(leaf);
                 return FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            } catch (NoSuchFileException e) {
-                if (attempt >= 3) throw e;
+            } catch (NoSuchFileException | java.nio.file.FileAlreadyExistsException e) {
+                // NoSuchFile: the leaf went before the open; FileAlreadyExists: createDirectories found a
+                // directory in place and the clean-up removed it before its isDirectory check (a JDK race);
+                // the temp file's name is unique, so it is never the one that exists
+                if (attempt >= 5) throw e;
             }
         }
     }

@@ -50,6 +50,7 @@ class FileChunkStoreTest extends ChunkStoreConformance {
 
     @Test
     void crashLeftTempFileIsInvisibleAndCleanedAfterOpen() throws Exception {
+        awaitCleanUp(); // the clean-up after the first open would take the leftover below for its own
         String id = ChunkStore.newUploadChunkId(1_700_000_000_000L);
         store.put(id, ByteBuffer.wrap(new byte[] {1, 2, 3}));
         // what a put killed between write and rename leaves behind, for a chunk that never landed
@@ -76,6 +77,7 @@ class FileChunkStoreTest extends ChunkStoreConformance {
      */
     @Test
     void putsRunWhileTheCleanUpAfterOpenRuns() throws Exception {
+        awaitCleanUp(); // the first open's clean-up must not race the leftovers made below, only the reopen's
         int leaves = 3000;
         for (int i = 0; i < leaves; i++) {
             String id = ChunkStore.newUploadChunkId(1_700_000_000_000L + i * 5_000L);
