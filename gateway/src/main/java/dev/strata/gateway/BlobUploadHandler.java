@@ -5,6 +5,7 @@ import dev.strata.core.oci.Digest;
 import dev.strata.core.oci.Names;
 import dev.strata.core.oci.OciError;
 import dev.strata.core.spi.BlobRecord;
+import dev.strata.core.spi.UploadService;
 import dev.strata.core.spi.UploadSession;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
@@ -235,8 +236,8 @@ final class BlobUploadHandler {
                 } catch (dev.strata.core.spi.ChunkStore.ChunkNotFoundException | IllegalArgumentException e) {
                     String lost = c.id() + (e instanceof IllegalArgumentException ? " is shorter than its " + c.length() + " bytes" : " missing");
                     LOG.error("upload {} in {} lost data: chunk {}; the upload is cancelled", session.uploadId(), session.repository(), lost);
-                    s.uploads().cancel(session.uploadId(), "upload data lost: chunk " + lost);
-                    throw OciError.BLOB_UPLOAD_INVALID.exception("upload data lost: chunk " + lost + "; start the upload again");
+                    s.uploads().cancel(session.uploadId(), UploadService.dataLostReason(lost));
+                    throw UploadService.dataLost(lost);
                 }
             }
             return fresh;

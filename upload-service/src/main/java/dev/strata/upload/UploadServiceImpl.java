@@ -260,9 +260,9 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         String lost = lostChunk(all);
         if (lost == null) return;
         LOG.error("upload {} in {} lost data before its commit: chunk {}; the upload is cancelled", s.uploadId(), s.repository(), lost);
-        appendAndAwait(new UploadCancelled(s.uploadId(), "upload data lost: chunk " + lost, clock.millis()));
+        appendAndAwait(new UploadCancelled(s.uploadId(), UploadService.dataLostReason(lost), clock.millis()));
         for (ChunkRef c : all) deleteQuietly(c.id());
-        throw OciError.BLOB_UPLOAD_INVALID.exception("upload data lost: chunk " + lost + "; start the upload again");
+        throw UploadService.dataLost(lost);
     }
 
     /** Stats in flight per commit. */

@@ -2,6 +2,8 @@ package dev.strata.core.spi;
 
 import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.oci.Digest;
+import dev.strata.core.oci.OciError;
+import dev.strata.core.oci.OciException;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,4 +43,17 @@ public interface UploadService {
 
     /** The committed blob, if stored. */
     Optional<BlobRecord> blob(Digest digest);
+
+    /**
+     * The cancel reason of an upload that lost stored bytes: {@code problem} names the chunk and what
+     * is wrong with it (e.g. "ID missing"). Such an upload can never complete.
+     */
+    static String dataLostReason(String problem) {
+        return "upload data lost: chunk " + problem;
+    }
+
+    /** What the client gets for an upload that lost stored bytes: BLOB_UPLOAD_INVALID, so that it starts the upload again. */
+    static OciException dataLost(String problem) {
+        return OciError.BLOB_UPLOAD_INVALID.exception(dataLostReason(problem) + "; start the upload again");
+    }
 }
