@@ -485,8 +485,8 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
         if (at > number(store, batch, key)) batch.put(key, millis(at));
     }
 
-    /** The value of a key as this event's batch leaves it so far. */
-    private static byte[] read(KvStore store, KvStore.Batch batch, String key) {
+    /** The value of a key as this event's batch leaves it so far (null when absent or deleted). */
+    static byte[] read(KvStore store, KvStore.Batch batch, String key) {
         List<KvStore.Batch.Op> ops = batch.ops();
         for (int i = ops.size() - 1; i >= 0; i--) {
             if (ops.get(i).key().equals(key)) return ops.get(i).value();

@@ -5,7 +5,6 @@ import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.spi.KvStore;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 /**
@@ -59,17 +58,7 @@ final class LiveUploads {
 
     /** The session's number of appends, or -1 when it is not live. */
     private static long appends(KvStore store, KvStore.Batch batch, String uploadId) {
-        String key = SESSION + uploadId;
-        List<KvStore.Batch.Op> ops = batch.ops();
-        byte[] v = null;
-        boolean inBatch = false;
-        for (int i = ops.size() - 1; i >= 0 && !inBatch; i--) {
-            if (ops.get(i).key().equals(key)) {
-                v = ops.get(i).value();
-                inBatch = true;
-            }
-        }
-        if (!inBatch) v = store.get(key);
+        byte[] v = GcService.read(store, batch, SESSION + uploadId);
         return v == null ? -1 : Long.parseLong(new String(v, StandardCharsets.US_ASCII));
     }
 
