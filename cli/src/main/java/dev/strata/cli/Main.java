@@ -75,7 +75,6 @@ public final class Main {
         SERVE_OPTIONS = java.util.Set.copyOf(names);
     }
 
-
     /** The options of {@code serve} ({@code --opt VALUE} or {@code --opt=VALUE}) by name; bad input is an IllegalArgumentException. */
     static java.util.Map<String, String> serveOptions(String[] args) {
         java.util.Map<String, String> opts = new java.util.HashMap<>();
