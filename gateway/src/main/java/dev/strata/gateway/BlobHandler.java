@@ -3,8 +3,12 @@ package dev.strata.gateway;
 import dev.strata.core.oci.Digest;
 import dev.strata.core.oci.OciError;
 import dev.strata.core.spi.BlobRecord;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /** HEAD, GET (with Range) and DELETE of /v2/&lt;name&gt;/blobs/&lt;digest&gt;. */
 final class BlobHandler {
@@ -46,60 +50,73 @@ final class BlobHandler {
 
     private void serve(ApiRequest r, BlobRecord b) {
         HttpServerResponse resp = r.req().response();
-        resp.putHeader(Http.CONTENT_DIGEST, b.digest())
-            .putHeader("Content-Type", "application/octet-stream")
-            .putHeader("Accept-Ranges", "bytes")
-            .putHeader("ETag", "\"" + b.digest() + "\"")
-            .putHeader("Cache-Control", "max-age=31536000");
-        long start = 0;
-        long end = b.size() - 1;
-        String range = r.req().getHeader("Range");
-        if (range != null) {
-            long[] se = parseRange(range, b.size());
-            if (se == null) {
-                resp.putHeader("Content-Range", "bytes */" + b.size());
-                throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + range + " not satisfiable for " + b.size() + " bytes");
-            }
-            start = se[0];
-            end = se[1];
-            resp.setStatusCode(206).putHeader("Content-Range", "bytes " + start + "-" + end + "/" + b.size());
+        long size = b.size();
+        String etag = "\"" + b.digest() + "\"";
+        resp.putHeader(Http.CONTENT_DIGEST, b.digest()).putHeader("Accept-Ranges", "bytes");
+        ByteRanges ranges = ranges(r.req(), etag, size);
+        if (ranges.kind() == ByteRanges.Kind.UNSATISFIABLE) {
+            resp.putHeader("Content-Range", "bytes */" + size);
+            throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + Http.clip(r.req().getHeader("Range"))
+                    + " not satisfiable for " + size + " bytes");
         }
-        resp.putHeader("Content-Length", Long.toString(end - start + 1));
-        if (r.req().method() == HttpMethod.HEAD || end < start) {
+        // caching headers go on 200 and 206 only: a blob never changes under its digest
+        resp.putHeader("ETag", etag).putHeader("Cache-Control", "max-age=31536000");
+        boolean head = r.req().method() == HttpMethod.HEAD;
+        List<ByteRanges.Range> parts = ranges.ranges();
+        if (parts.size() > 1) {
+            multipart(r, b, parts);
+            return;
+        }
+        ByteRanges.Range range = parts.isEmpty() ? new ByteRanges.Range(0, size - 1) : parts.get(0);
+        if (!parts.isEmpty()) resp.setStatusCode(206).putHeader("Content-Range", range.contentRange(size));
+        resp.putHeader("Content-Type", "application/octet-stream")
+            .putHeader("Content-Length", Long.toString(Math.max(0, range.length())));
+        if (head || size == 0) {
             resp.end();
             return;
         }
-        BlobStreamer.stream(s.vertx(), s.chunks(), segments, resp, b.chunks(), start, end).onFailure(t -> Http.fail(r.req(), t));
+        BlobStreamer.stream(s.vertx(), s.chunks(), segments, resp, b.chunks(), range.start(), range.end())
+                .onFailure(t -> Http.fail(r.req(), t));
     }
 
     /**
-     * Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n" range. Returns null when it cannot be
-     * satisfied; throws for a malformed header (which the spec lets us ignore, but a clear error helps).
+     * What the request's Range asks: ranges apply to GET only (RFC 9110 section 14.2), and only while
+     * {@code If-Range} names this blob.
      */
-    static long[] parseRange(String header, long size) {
-        String h = header.trim();
-        if (!h.startsWith("bytes=") || h.indexOf(',') >= 0) return null;
-        String spec = h.substring(6).trim();
-        int dash = spec.indexOf('-');
-        if (dash < 0) return null;
-        try {
-            String a = spec.substring(0, dash).trim();
-            String b = spec.substring(dash + 1).trim();
-            long start;
-            long end;
-            if (a.isEmpty()) {
-                long n = Long.parseLong(b);
-                if (n <= 0) return null;
-                start = Math.max(0, size - n);
-                end = size - 1;
-            } else {
-                start = Long.parseLong(a);
-                end = b.isEmpty() ? size - 1 : Math.min(Long.parseLong(b), size - 1);
-            }
-            if (start < 0 || start >= size || end < start) return null;
-            return new long[] {start, end};
-        } catch (NumberFormatException e) {
-            return null;
+    static ByteRanges ranges(io.vertx.core.http.HttpServerRequest req, String etag, long size) {
+        if (req.method() != HttpMethod.GET || !ByteRanges.ifRangeHolds(req.getHeader("If-Range"), etag)) {
+            return ByteRanges.of(null, size);
         }
+        return ByteRanges.of(req.getHeader("Range"), size);
+    }
+
+    /** A 206 {@code multipart/byteranges} body: each part's headers, then its bytes streamed from storage. */
+    private void multipart(ApiRequest r, BlobRecord b, List<ByteRanges.Range> parts) {
+        HttpServerResponse resp = r.req().response();
+        String boundary = "strata-" + java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(12)
+                .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong())
+                .putInt(java.util.concurrent.ThreadLocalRandom.current().nextInt()).array());
+        List<Buffer> headers = new ArrayList<>();
+        long length = 0;
+        for (int i = 0; i < parts.size(); i++) {
+            ByteRanges.Range p = parts.get(i);
+            Buffer h = Buffer.buffer((i == 0 ? "" : "\r\n") + "--" + boundary + "\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Range: " + p.contentRange(b.size()) + "\r\n\r\n");
+            headers.add(h);
+            length += h.length() + p.length();
+        }
+        Buffer close = Buffer.buffer("\r\n--" + boundary + "--\r\n");
+        length += close.length();
+        resp.setStatusCode(206)
+            .putHeader("Content-Type", "multipart/byteranges; boundary=" + boundary)
+            .putHeader("Content-Length", Long.toString(length));
+        Future<Void> sent = Future.succeededFuture();
+        for (int i = 0; i < parts.size(); i++) {
+            Buffer h = headers.get(i);
+            ByteRanges.Range p = parts.get(i);
+            sent = sent.compose(v -> resp.write(h))
+                    .compose(v -> BlobStreamer.write(s.vertx(), s.chunks(), segments, resp, b.chunks(), p.start(), p.end()));
+        }
+        sent.compose(v -> resp.end(close)).onFailure(t -> Http.fail(r.req(), t));
     }
 }

@@ -36,9 +36,12 @@ final class BlobStreamer {
     private final HttpServerResponse resp;
     private final List<Segment> segments;
     private final Promise<Void> done = Promise.promise();
+    /** Whether the response ends after the last segment. */
+    private final boolean end;
     private int next;
 
-    private BlobStreamer(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp, List<Segment> segments) {
+    private BlobStreamer(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp, List<Segment> segments, boolean end) {
+        this.end = end;
         this.vertx = vertx;
         this.store = store;
         this.pool = pool;
@@ -49,6 +52,17 @@ final class BlobStreamer {
     /** Writes bytes [start, endInclusive] of the blob made of {@code chunks}, then ends the response. */
     static Future<Void> stream(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp,
                                List<ChunkRef> chunks, long start, long endInclusive) {
+        return start(vertx, store, pool, resp, chunks, start, endInclusive, true);
+    }
+
+    /** Writes bytes [start, endInclusive] of the blob made of {@code chunks}, and leaves the response open (a multipart part). */
+    static Future<Void> write(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp,
+                              List<ChunkRef> chunks, long start, long endInclusive) {
+        return start(vertx, store, pool, resp, chunks, start, endInclusive, false);
+    }
+
+    private static Future<Void> start(Vertx vertx, ChunkStore store, SegmentBuffers pool, HttpServerResponse resp,
+                                      List<ChunkRef> chunks, long start, long endInclusive, boolean end) {
         int segment = pool.size();
         List<Segment> segs = new ArrayList<>();
         long chunkStart = 0;
@@ -63,7 +77,7 @@ final class BlobStreamer {
             }
             chunkStart += c.length();
         }
-        BlobStreamer s = new BlobStreamer(vertx, store, pool, resp, segs);
+        BlobStreamer s = new BlobStreamer(vertx, store, pool, resp, segs, end);
         s.pump(s.read());
         return s.done.future();
     }
@@ -97,7 +111,8 @@ final class BlobStreamer {
 
     private void pump(Future<Bytes> pending) {
         if (pending == null) {
-            resp.end().onComplete(done);
+            if (end) resp.end().onComplete(done);
+            else done.tryComplete();
             return;
         }
         pending.onComplete(ar -> {

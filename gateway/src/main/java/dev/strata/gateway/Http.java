@@ -103,6 +103,11 @@ final class Http {
         }
     }
 
+    /** A client-sent value cut to 100 characters, for an error message. */
+    static String clip(String s) {
+        return s == null || s.length() <= 100 ? s : s.substring(0, 100) + "...";
+    }
+
     static long contentLength(HttpServerRequest req) {
         String cl = req.getHeader("Content-Length");
         if (cl == null) return -1;

@@ -77,21 +77,20 @@ final class InspectHandler {
             resp.putHeader("Content-Type", "application/octet-stream")
                 .putHeader("Accept-Ranges", "bytes")
                 .putHeader("Strata-Layer", f.entry().layer());
-            if (f.entry().digest() != null) resp.putHeader("ETag", "\"" + f.entry().digest() + "\"");
-            long start = 0;
-            long end = size - 1;
-            String range = req.getHeader("Range");
-            if (range != null) {
-                long[] se = BlobHandler.parseRange(range, size);
-                if (se == null) {
-                    resp.putHeader("Content-Range", "bytes */" + size);
-                    throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + clip(range) + " not satisfiable for " + size + " bytes");
-                }
-                start = se[0];
-                end = se[1];
-                resp.setStatusCode(206).putHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
+            String etag = f.entry().digest() == null ? null : "\"" + f.entry().digest() + "\"";
+            ByteRanges ranges = BlobHandler.ranges(req, etag, size);
+            if (ranges.kind() == ByteRanges.Kind.UNSATISFIABLE) {
+                resp.putHeader("Content-Range", "bytes */" + size);
+                throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + Http.clip(req.getHeader("Range")) + " not satisfiable for "
+                        + size + " bytes");
             }
-            resp.putHeader("Content-Length", Long.toString(end - start + 1));
+            if (etag != null) resp.putHeader("ETag", etag);
+            // one range is sent as a 206; several, as the whole file (the file is read from the layer as a stream)
+            ByteRanges.Range range = ranges.ranges().size() == 1 ? ranges.ranges().get(0) : new ByteRanges.Range(0, size - 1);
+            if (ranges.ranges().size() == 1) resp.setStatusCode(206).putHeader("Content-Range", range.contentRange(size));
+            long start = range.start();
+            long end = range.end();
+            resp.putHeader("Content-Length", Long.toString(Math.max(0, end - start + 1)));
             if (req.method() == HttpMethod.HEAD || end < start) {
                 resp.end();
                 return;
@@ -134,9 +133,5 @@ final class InspectHandler {
         } catch (IOException ignored) {
             // nothing to do
         }
-    }
-
-    private static String clip(String s) {
-        return s.length() > 100 ? s.substring(0, 100) + "..." : s;
     }
 }

@@ -4,6 +4,7 @@ import static dev.strata.cli.api.Api.assertError;
 import static dev.strata.cli.api.Api.header;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.strata.core.oci.Digest;
 import java.net.http.HttpResponse;
@@ -73,6 +74,64 @@ class BlobApiTest {
         r = api.get(path, "Range", "bytes=5000-6000");
         assertError(r, 416, "RANGE_INVALID");
         assertEquals("bytes */1000", header(r, "Content-Range"));
+        assertTrue(r.headers().firstValue("Cache-Control").isEmpty(), "a 416 is not cacheable");
+        assertTrue(r.headers().firstValue("ETag").isEmpty(), "a 416 carries no validator");
+    }
+
+    @Test
+    void malformedOrUnknownRangesAreIgnored() {
+        String repo = Api.uniqueRepo("blobs/range-ignored");
+        byte[] data = Api.random(1000);
+        String digest = api.pushBlob(repo, data);
+        String path = "/v2/" + repo + "/blobs/" + digest;
+        for (String h : new String[] {"items=0-1", "bytes=abc", "bytes=5-3", "bytes=0-1,5-3"}) {
+            HttpResponse<byte[]> r = api.get(path, "Range", h);
+            assertEquals(200, r.statusCode(), h);
+            assertArrayEquals(data, r.body(), h);
+            assertEquals("max-age=31536000", header(r, "Cache-Control"), h);
+            assertEquals("\"" + digest + "\"", header(r, "ETag"), h);
+            assertTrue(r.headers().firstValue("Content-Range").isEmpty(), h);
+        }
+        // ranges are for GET only; an If-Range that is not this blob's tag means "send it all"
+        HttpResponse<byte[]> head = api.send("HEAD", path, null, "Range", "bytes=0-9");
+        assertEquals(200, head.statusCode());
+        assertEquals("1000", header(head, "Content-Length"));
+        HttpResponse<byte[]> other = api.send("GET", path, null, "Range", "bytes=0-9", "If-Range", "\"sha256:0000\"");
+        assertEquals(200, other.statusCode());
+        assertArrayEquals(data, other.body());
+        HttpResponse<byte[]> same = api.send("GET", path, null, "Range", "bytes=0-9", "If-Range", "\"" + digest + "\"");
+        assertEquals(206, same.statusCode());
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 10), same.body());
+    }
+
+    @Test
+    void severalRangesAreOneMultipartResponse() {
+        String repo = Api.uniqueRepo("blobs/multirange");
+        byte[] data = Api.random(9 * 1024 * 1024); // parts in different chunks
+        String digest = api.pushBlob(repo, data);
+        int a = 4 * 1024 * 1024 - 7;
+        int b = 8 * 1024 * 1024 + 3;
+        HttpResponse<byte[]> r = api.get("/v2/" + repo + "/blobs/" + digest, "Range",
+                "bytes=" + b + "-" + (b + 999) + ", 0-99, -10," + a + "-" + (a + 20));
+        assertEquals(206, r.statusCode());
+        String type = header(r, "Content-Type");
+        assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
+        assertEquals(Integer.toString(r.body().length), header(r, "Content-Length"));
+        String boundary = type.substring(type.indexOf("boundary=") + 9);
+        // sorted, each part with its own Content-Range; one part crosses a chunk boundary
+        int[][] expected = {{0, 99}, {a, a + 20}, {b, b + 999}, {data.length - 10, data.length - 1}};
+        int at = 0;
+        byte[] body = r.body();
+        for (int[] e : expected) {
+            String head = "--" + boundary + "\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes " + e[0] + "-" + e[1]
+                    + "/" + data.length + "\r\n\r\n";
+            if (at > 0) head = "\r\n" + head;
+            assertEquals(head, new String(body, at, head.length(), java.nio.charset.StandardCharsets.US_ASCII));
+            at += head.length();
+            assertArrayEquals(Arrays.copyOfRange(data, e[0], e[1] + 1), Arrays.copyOfRange(body, at, at + e[1] - e[0] + 1));
+            at += e[1] - e[0] + 1;
+        }
+        assertEquals("\r\n--" + boundary + "--\r\n", new String(body, at, body.length - at, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test
