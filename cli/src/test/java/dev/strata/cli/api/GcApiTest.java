@@ -168,6 +168,47 @@ class GcApiTest {
         assertEquals(200, api.head("/v2/gc/link-b/blobs/" + d).statusCode());
     }
 
+    /**
+     * The GC fence under {@code serve}: while a mount holds it (from its check of the blob to its
+     * link), a pass that would collect the blob waits; once the link is in, the pass sees that use
+     * and keeps the blob, which the mount's repository then serves.
+     */
+    @Test
+    void aGcPassWaitsWhileAFencedSectionIsHeld() throws Exception {
+        byte[] data = Api.random(30_000);
+        Digest d = Digest.parse(api.pushBlob("gc/fence-src", data));
+        pastGrace();
+        var pass = new java.util.concurrent.CompletableFuture<List<dev.strata.core.spi.GarbageCollector.Collected>>();
+        boolean[] passEndedWhileHeld = {false};
+        boolean mounted = node.manifests().fenced(() -> {
+            assertTrue(node.uploads().blob(d).isPresent(), "stored, and past the grace period");
+            Thread gc = new Thread(() -> {
+                try {
+                    pass.complete(node.gc().collect(false));
+                } catch (RuntimeException e) {
+                    pass.completeExceptionally(e);
+                }
+            });
+            gc.start();
+            try {
+                pass.get(3, java.util.concurrent.TimeUnit.SECONDS);
+                passEndedWhileHeld[0] = true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                // waiting for the fence, as it must
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return node.manifests().mountBlob("gc/fence-dst", "gc/fence-src", d);
+        });
+        assertTrue(!passEndedWhileHeld[0], "the GC pass ended while a fenced section was held");
+        assertTrue(mounted, "the mount checked the blob before the pass could schedule its deletion");
+        List<String> collected = pass.get(60, java.util.concurrent.TimeUnit.SECONDS).stream()
+                .map(dev.strata.core.spi.GarbageCollector.Collected::digest).toList();
+        assertTrue(!collected.contains(d.toString()), "the mount used the blob: the pass keeps it");
+        assertEquals(200, api.head("/v2/gc/fence-dst/blobs/" + d).statusCode());
+        assertArrayEquals(data, api.get("/v2/gc/fence-dst/blobs/" + d).body());
+    }
+
     /** Pushes an untagged artifact whose subject is {@code subject}; returns its digest, or null when refused. */
     private static String pushReferrer(String repo, String subject, List<String> failures) {
         byte[] note = Api.random(200);
