@@ -104,7 +104,8 @@ public final class SingleNode implements AutoCloseable {
         open.push(uploads);
         uploads.start();
         MeteredUploadService meteredUploads = new MeteredUploadService(uploads, metrics);
-        manifests = new ManifestServiceImpl(events, manifestsKv, chunks, uploads, clock, TIMEOUT, 4 << 20, 64L << 20,
+        // metered: upload completions reach the upload-service through the manifest-service (completeUpload)
+        manifests = new ManifestServiceImpl(events, manifestsKv, chunks, meteredUploads, clock, TIMEOUT, 4 << 20, 64L << 20,
                 VALIDATION_WINDOW);
         open.push(manifests);
         manifests.start();

@@ -37,9 +37,18 @@ public final class InJvmCluster implements AutoCloseable {
      * gc-service's config (e.g. {@code "grace: 2s\ninterval: 0\n"}).
      */
     public static InJvmCluster start(Path dir, String gcSettings) throws Exception {
+        return start(dir, gcSettings, null);
+    }
+
+    /**
+     * As {@link #start(Path, String)}, with the manifest-service calling the upload-service through
+     * {@code manifestsToUploads} (when not null; the cluster points it at the upload-service), so a
+     * test can hold an answer between them.
+     */
+    public static InJvmCluster start(Path dir, String gcSettings, Relay manifestsToUploads) throws Exception {
         InJvmCluster c = new InJvmCluster();
         try {
-            c.boot(dir, gcSettings);
+            c.boot(dir, gcSettings, manifestsToUploads);
             return c;
         } catch (Exception | Error e) {
             c.close();
@@ -52,7 +61,7 @@ public final class InJvmCluster implements AutoCloseable {
         return c;
     }
 
-    private void boot(Path dir, String gcSettings) throws Exception {
+    private void boot(Path dir, String gcSettings, Relay manifestsToUploads) throws Exception {
         EmbeddedKafka kafka = keep(EmbeddedKafka.start(dir.resolve("kafka")));
         StorageNode node = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-a"), "node-a",
                 null, null, null, null, 4, null)));
@@ -68,9 +77,14 @@ public final class InJvmCluster implements AutoCloseable {
                 + "uploadServices: [" + uploadUrl + "]\nmanifestServices: [http://127.0.0.1:" + manifestPort + "]\n"
                 + "validationWindow: 2s\n" + gcSettings)));
         String gcUrl = "http://127.0.0.1:" + gc.port();
+        String uploadsOfManifests = uploadUrl;
+        if (manifestsToUploads != null) {
+            manifestsToUploads.target(uploadUrl);
+            uploadsOfManifests = manifestsToUploads.url();
+        }
         ServiceProcess manifests = keep(ServiceProcess.manifest((ProcessConfig.ManifestService) load(dir, "manifest-service",
                 common.replace("listen: 127.0.0.1:0", "listen: 127.0.0.1:" + manifestPort) + "data: manifests\n"
-                        + "uploadServices: [" + uploadUrl + "]\ngcServices: [" + gcUrl + "]\nvalidationWindow: 2s\n")));
+                        + "uploadServices: [" + uploadsOfManifests + "]\ngcServices: [" + gcUrl + "]\nvalidationWindow: 2s\n")));
         gatewayYaml = "listen: 127.0.0.1:0\nstorage:\n  nodes: {node-a: 'http://127.0.0.1:" + node.port() + "'}\n"
                 + "uploadServices: [" + uploadUrl + "]\nmanifestServices: [http://127.0.0.1:" + manifests.port() + "]\n"
                 + "gcServices: [" + gcUrl + "]\neventLoops: 2\n";

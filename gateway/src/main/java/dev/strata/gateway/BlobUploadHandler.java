@@ -63,15 +63,13 @@ final class BlobUploadHandler {
         if (mount != null && from != null && r.caller().allows("repository", from, dev.strata.gateway.auth.Scope.PULL)) {
             Digest d = Digest.parse(mount);
             Names.repository(from);
-            s.blocking(() -> s.manifests().fenced(() -> {
+            s.blocking(() -> {
                 var blob = s.uploads().blob(d);
-                if (s.manifests().isBlobLinked(from, d) && blob.isPresent()) {
-                    s.checkQuota(r.name(), java.util.Map.of(d, blob.get().size()));
-                    s.manifests().linkBlob(r.name(), d);
-                    return true;
-                }
-                return false;
-            })).onSuccess(mounted -> {
+                if (blob.isEmpty() || !s.manifests().isBlobLinked(from, d)) return false;
+                s.checkQuota(r.name(), java.util.Map.of(d, blob.get().size()));
+                // checked again and linked in one step, inside the GC fence
+                return s.manifests().mountBlob(r.name(), from, d);
+            }).onSuccess(mounted -> {
                 if (mounted) created(r, d);
                 else startSession(r);
             }).onFailure(t -> Http.fail(req, t));
@@ -156,7 +154,7 @@ final class BlobUploadHandler {
             }).transform(ar -> Future.failedFuture(OciError.DIGEST_INVALID.exception(
                     "uploaded content does not match digest " + expected)));
         }
-        return s.blocking(() -> s.manifests().fenced(() -> {
+        return s.blocking(() -> {
             try {
                 s.checkQuota(r.name(), java.util.Map.of(expected, session.size() + body.length()));
             } catch (dev.strata.core.oci.OciException denied) {
@@ -165,10 +163,9 @@ final class BlobUploadHandler {
                 s.uploads().cancel(session.uploadId(), "quota exceeded");
                 throw denied;
             }
-            BlobRecord blob = s.uploads().commit(session.uploadId(), session.size(), body.chunks(), expected);
-            s.manifests().linkBlob(r.name(), expected);
-            return blob;
-        })).onFailure(t -> {
+            // commit and link in one step, inside the GC fence
+            return s.manifests().completeUpload(r.name(), session.uploadId(), session.size(), body.chunks(), expected);
+        }).onFailure(t -> {
             if (!(t instanceof dev.strata.core.oci.OciException o) || o.error() == OciError.BLOB_UPLOAD_RANGE_INVALID) {
                 ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
             }

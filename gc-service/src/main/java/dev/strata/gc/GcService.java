@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * referencing manifest, its last link (a push or mount into a repository). A candidate older than
  * the grace period is collected with the fenced protocol:
  * <ol>
- *   <li>inside the fence (no manifest PUT, blob commit, link or mount is checking blobs), catch up,
+ *   <li>inside the fence (no manifest PUT, upload completion or mount is checking blobs), catch up,
  *       check again that the blob is unused, and append {@code BlobDeletionScheduled}; once the
  *       blob index has applied it, HEAD, mount and manifest validation see the blob as absent;</li>
  *   <li>catch this projection up with the log;</li>
@@ -167,7 +167,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     }
 
     /**
-     * @param exclusively     runs a task while no manifest PUT, blob commit, link or mount is checking
+     * @param exclusively     runs a task while no manifest PUT, upload completion or mount is checking
      *                        blobs (the fence; manifest-service)
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
@@ -693,7 +693,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             manifestsCollected.addAll(orphanChunks.delete(orphans));
             if (due.isEmpty()) return manifestsCollected;
             // 1. schedule each deletion inside the fence: every check of the blob by a manifest PUT,
-            //    commit, link or mount happens either before (and shows in the projection, which
+            //    upload completion or mount happens either before (and shows in the projection, which
             //    catches up first) or after (and sees the blob absent)
             List<Collected> scheduled = new ArrayList<>();
             List<List<ChunkRef>> scheduledChunks = new ArrayList<>();

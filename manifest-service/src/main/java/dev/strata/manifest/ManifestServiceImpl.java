@@ -2,6 +2,7 @@ package dev.strata.manifest;
 
 import dev.strata.core.events.Event;
 import dev.strata.core.events.Event.BlobLinked;
+import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.events.Event.BlobUnlinked;
 import dev.strata.core.events.Event.ManifestDeleted;
 import dev.strata.core.events.Event.ManifestPushed;
@@ -16,6 +17,7 @@ import dev.strata.core.oci.ManifestParser;
 import dev.strata.core.oci.Names;
 import dev.strata.core.oci.OciError;
 import dev.strata.core.oci.Reference;
+import dev.strata.core.spi.BlobRecord;
 import dev.strata.core.spi.ChunkStore;
 import dev.strata.core.spi.KvStore;
 import dev.strata.core.spi.ManifestRecord;
@@ -63,7 +65,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     private final Duration timeout;
     private final int maxManifestBytes;
     private final Duration validationWindow;
-    /** Held (shared) by fenced work (manifest PUTs, blob commits and links, mounts) from its check until its events are applied; see {@link #exclusively}. */
+    /** Held (shared) by {@link #fenced} work from its check until its events are applied; see {@link #exclusively}. */
     private final java.util.concurrent.locks.ReentrantReadWriteLock validations = new java.util.concurrent.locks.ReentrantReadWriteLock();
     private final Projection projection;
     private final KeyedLocks locks = new KeyedLocks(256);
@@ -175,11 +177,46 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     // ---- blob links
 
     @Override
-    public void linkBlob(String repository, Digest digest) {
+    public boolean mountBlob(String repository, String from, Digest digest) {
         Names.repository(repository);
-        // appended even when linked already: a link is also a use (it restarts GC's grace period,
-        // and after a collection it counts the blob for the namespace's quota again)
+        return fenced(() -> {
+            long checkedAt = clock.millis();
+            if (!isBlobLinked(from, digest) || uploads.blob(digest).isEmpty()) return false;
+            link(repository, digest, checkedAt);
+            return true;
+        });
+    }
+
+    @Override
+    public BlobRecord completeUpload(String repository, String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
+        Names.repository(repository);
+        return fenced(() -> {
+            long checkedAt = clock.millis(); // the commit finds the blob stored, or stores it, after this
+            BlobRecord blob = uploads.commit(uploadId, offset, lastChunks, digest);
+            link(repository, digest, checkedAt);
+            return blob;
+        });
+    }
+
+    /**
+     * Appends the link of a blob that a check begun at {@code checkedAt} found stored. Across
+     * processes this is the GC fence (the caller holds the in-process one): the link must be in the
+     * log within the validation window of the check, which GC waits out after scheduling a deletion
+     * before it looks again; later, UNAVAILABLE, and a retry checks again. Appended even when linked
+     * already: a link is also a use (it restarts GC's grace period, and after a collection it counts
+     * the blob for the namespace's quota again).
+     */
+    private void link(String repository, Digest digest, long checkedAt) {
+        checkWindow(checkedAt, "blob link");
         appendAndAwait(new BlobLinked(repository, digest.toString(), clock.millis()));
+    }
+
+    /** UNAVAILABLE once the validation window has passed since {@code checkedAt} (see {@link #link}). */
+    private void checkWindow(long checkedAt, String what) {
+        if (clock.millis() - checkedAt > validationWindow.toMillis()) {
+            throw OciError.UNAVAILABLE.exception(what + " came later than " + validationWindow.toMillis()
+                    + " ms after its check of the blobs (the garbage-collection fence); retry");
+        }
     }
 
     @Override
@@ -205,8 +242,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         }
         Digest digest = digestOf(reference, body);
         Manifest m = ManifestParser.parse(contentType, body);
-        validations.readLock().lock();
-        try {
+        fenced(() -> {
             Quotas q = quotas;
             if (q != null) q.check(repository, java.util.Map.of(digest, (long) body.length));
             // GC fences on this: a manifest validated before a blob's deletion was scheduled must be
@@ -234,10 +270,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                         throw OciError.MANIFEST_BLOB_UNKNOWN.exception("manifest " + c + " is not in repository " + repository);
                     }
                 }
-                if (clock.millis() - validatedAt > validationWindow.toMillis()) {
-                    throw OciError.UNAVAILABLE.exception("manifest validation took longer than " + validationWindow.toMillis()
-                            + " ms; retry the push");
-                }
+                checkWindow(validatedAt, "manifest " + digest);
                 appendAndAwait(new ManifestPushed(repository, digest.toString(), m.mediaType(), body.length, chunkId,
                         m.blobs().stream().map(Digest::toString).toList(), m.manifests().stream().map(Digest::toString).toList(),
                         m.subject(), m.artifactType(), m.annotations().isEmpty() ? null : m.annotations(), clock.millis(), placement));
@@ -245,17 +278,31 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
                     appendAndAwait(new TagUpdated(repository, reference.tag(), digest.toString(), clock.millis(), actor));
                 }
             });
-        } finally {
-            validations.readLock().unlock();
-        }
+            return null;
+        });
         return new PutResult(digest, m.subject());
     }
 
     /**
-     * Runs {@code work} while no fenced work ({@link #fenced}: manifest PUTs, blob commits and
-     * links, mounts) is in flight: it waits for those in flight to finish, and holds new ones back
-     * until it is done. GC schedules a deletion this way, so every such check of the blob happens
-     * either before (and its reference or link is in the log) or after (and sees the blob absent).
+     * Runs {@code work} inside the GC fence, shared with other such work: {@link #exclusively} waits
+     * until none is in flight. Everything that checks that blobs are stored and then references or
+     * links them runs in here, from the check until its events are applied: manifest PUTs,
+     * {@link #mountBlob} and {@link #completeUpload}.
+     */
+    public <T> T fenced(java.util.function.Supplier<T> work) {
+        validations.readLock().lock();
+        try {
+            return work.get();
+        } finally {
+            validations.readLock().unlock();
+        }
+    }
+
+    /**
+     * Runs {@code work} while no {@link #fenced} work is in flight: it waits for those in flight to
+     * finish, and holds new ones back until it is done. GC schedules a deletion this way (under
+     * {@code serve}), so every check of the blob happens either before (and its reference or link
+     * is in the log) or after (and sees the blob absent).
      */
     public void exclusively(Runnable work) {
         validations.writeLock().lock();

@@ -215,20 +215,20 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     public BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
         return locks.with(uploadId, () -> {
             Optional<UploadSession> current = session(uploadId);
-            if (current.isEmpty()) {
-                // a retry of a commit that was applied (possibly by another instance): same answer
-                byte[] committed = store.get(COMPLETED_UPLOAD + uploadId);
-                Optional<BlobRecord> done = committed != null && digest.toString().equals(new String(committed, StandardCharsets.US_ASCII))
-                        ? blob(digest) : Optional.empty();
-                return done.orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
-            }
+            if (current.isEmpty()) return committedBefore(uploadId, digest);
             UploadSession s = current.get();
             if (s.size() != offset) throw rangeInvalid(s, offset);
             List<ChunkRef> all = new ArrayList<>(s.chunks());
             all.addAll(lastChunks);
             Optional<BlobRecord> stored = blob(digest);
             // a dedup commits none of this upload's chunks: only a blob recorded from them needs them all
-            if (stored.isEmpty()) checkChunks(s, all);
+            if (stored.isEmpty()) {
+                checkChunks(s, all);
+                // a cancel on another instance meanwhile deletes the chunks (this instance's lock does
+                // not hold it back): look again, with everything appended until now applied
+                projection.awaitLogEnd(timeout);
+                if (session(uploadId).isEmpty()) return committedBefore(uploadId, digest);
+            }
             // absent, or deleted by GC meanwhile (it reads absent from the moment a deletion is
             // scheduled): commit this upload's own chunks, which brings the blob back
             for (int attempt = 0; stored.isEmpty() && attempt < 3; attempt++) {
@@ -240,6 +240,18 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             deleteUnowned(all, blob);
             return blob;
         });
+    }
+
+    /**
+     * The answer to a commit of an upload that is no longer in progress: the blob, when the upload
+     * completed with this digest (a retried commit, possibly applied by another instance), else
+     * BLOB_UPLOAD_UNKNOWN (cancelled, or never started).
+     */
+    private BlobRecord committedBefore(String uploadId, Digest digest) {
+        byte[] committed = store.get(COMPLETED_UPLOAD + uploadId);
+        Optional<BlobRecord> done = committed != null && digest.toString().equals(new String(committed, StandardCharsets.US_ASCII))
+                ? blob(digest) : Optional.empty();
+        return done.orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
     }
 
     /**
@@ -327,6 +339,9 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         locks.run(uploadId, () -> {
             UploadSession s = live(uploadId);
             appendAndAwait(new UploadCancelled(uploadId, reason, clock.millis()));
+            // a commit on another instance may have recorded a blob from these chunks: its
+            // BlobCommitted (blobs topic) is applied only once the whole log end is
+            projection.awaitLogEnd(timeout);
             if (store.get(COMMITTED_UPLOAD + uploadId) == null) {
                 for (ChunkRef c : s.chunks()) deleteQuietly(c.id());
             }

@@ -168,6 +168,47 @@ class GcApiTest {
         assertEquals(200, api.head("/v2/gc/link-b/blobs/" + d).statusCode());
     }
 
+    /**
+     * The GC fence under {@code serve}: while a mount holds it (from its check of the blob to its
+     * link), a pass that would collect the blob waits; once the link is in, the pass sees that use
+     * and keeps the blob, which the mount's repository then serves.
+     */
+    @Test
+    void aGcPassWaitsWhileAFencedSectionIsHeld() throws Exception {
+        byte[] data = Api.random(30_000);
+        Digest d = Digest.parse(api.pushBlob("gc/fence-src", data));
+        pastGrace();
+        var pass = new java.util.concurrent.CompletableFuture<List<dev.strata.core.spi.GarbageCollector.Collected>>();
+        boolean[] passEndedWhileHeld = {false};
+        boolean mounted = node.manifests().fenced(() -> {
+            assertTrue(node.uploads().blob(d).isPresent(), "stored, and past the grace period");
+            Thread gc = new Thread(() -> {
+                try {
+                    pass.complete(node.gc().collect(false));
+                } catch (RuntimeException e) {
+                    pass.completeExceptionally(e);
+                }
+            });
+            gc.start();
+            try {
+                pass.get(3, java.util.concurrent.TimeUnit.SECONDS);
+                passEndedWhileHeld[0] = true;
+            } catch (java.util.concurrent.TimeoutException e) {
+                // waiting for the fence, as it must
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            return node.manifests().mountBlob("gc/fence-dst", "gc/fence-src", d);
+        });
+        assertTrue(!passEndedWhileHeld[0], "the GC pass ended while a fenced section was held");
+        assertTrue(mounted, "the mount checked the blob before the pass could schedule its deletion");
+        List<String> collected = pass.get(60, java.util.concurrent.TimeUnit.SECONDS).stream()
+                .map(dev.strata.core.spi.GarbageCollector.Collected::digest).toList();
+        assertTrue(!collected.contains(d.toString()), "the mount used the blob: the pass keeps it");
+        assertEquals(200, api.head("/v2/gc/fence-dst/blobs/" + d).statusCode());
+        assertArrayEquals(data, api.get("/v2/gc/fence-dst/blobs/" + d).body());
+    }
+
     /** Pushes an untagged artifact whose subject is {@code subject}; returns its digest, or null when refused. */
     private static String pushReferrer(String repo, String subject, List<String> failures) {
         byte[] note = Api.random(200);
@@ -200,7 +241,10 @@ class GcApiTest {
     /**
      * Several clients push images that share layers, referrers (signatures) of them, and indexes
      * over them; they move tags (leaving untagged manifests for retention), delete manifests (whose
-     * referrers go with them) and push deleted layers again, while GC passes run back to back.
+     * referrers go with them) and push deleted layers again, while GC passes run back to back. Two
+     * more mount and push again (dedup) blobs that nothing references, so that GC takes them once
+     * they are unused for the grace period: each 201 must still be readable (HEAD 200, GET
+     * byte-identical) after a pass that began after it (checked within the grace period).
      * Afterwards every tag resolves; every blob, child and referrer of every tagged manifest is
      * pullable; nothing unreferenced outlives the grace period; and every projection replayed from
      * the log (usage included: a recount from scratch) equals the live one.
@@ -275,10 +319,69 @@ class GcApiTest {
             clients.add(t);
             t.start();
         }
+        // mounts and dedup pushes of blobs nothing references (so GC takes them once unused for the
+        // grace period): every 201 is a promise, checked after a pass that began after it
+        java.util.concurrent.atomic.AtomicLong passesStarted = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong passesEnded = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong promisesChecked = new java.util.concurrent.atomic.AtomicLong();
+        List<byte[]> pool = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            pool.add(Api.random(10_000 + i));
+            api.pushBlob("gc/pool", pool.get(i));
+        }
+        for (int c = 0; c < 2; c++) {
+            String repo = "gc/reuse-" + c;
+            Thread t = new Thread(() -> {
+                java.util.Random rnd = new java.util.Random();
+                while (System.nanoTime() < deadline) {
+                    try {
+                        byte[] data = pool.get(rnd.nextInt(pool.size()));
+                        String d = Digest.sha256(data).toString();
+                        boolean mount = rnd.nextBoolean();
+                        long sent = System.nanoTime();
+                        HttpResponse<byte[]> r = mount
+                                ? api.send("POST", "/v2/" + repo + "/blobs/uploads/?mount=" + d + "&from=gc/pool", null)
+                                : api.send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + d, data, "Content-Type", "application/octet-stream");
+                        ops.incrementAndGet();
+                        if (r.statusCode() == 202) {
+                            // collected meanwhile: not mountable; push it back into the pool instead
+                            api.delete(Api.header(r, "Location"));
+                            api.pushBlob("gc/pool", data);
+                            continue;
+                        }
+                        if (r.statusCode() != 201) {
+                            failures.add((mount ? "mount " : "dedup push ") + r.statusCode() + " " + new String(r.body()));
+                            continue;
+                        }
+                        long pass = passesStarted.get();
+                        while (passesEnded.get() <= pass && System.nanoTime() < deadline) Thread.sleep(20);
+                        HttpResponse<byte[]> head = api.head("/v2/" + repo + "/blobs/" + d);
+                        HttpResponse<byte[]> get = api.get("/v2/" + repo + "/blobs/" + d);
+                        // within the grace period of the link: GC must not have taken it
+                        if (System.nanoTime() - sent < Duration.ofMillis(GRACE_MS).toNanos()) {
+                            promisesChecked.incrementAndGet();
+                            if (head.statusCode() != 200 || !java.util.Arrays.equals(data, get.body())) {
+                                failures.add((mount ? "mount " : "dedup push ") + "of " + d + " into " + repo + " answered 201, then HEAD "
+                                        + head.statusCode() + ", GET " + get.statusCode());
+                            }
+                        }
+                    } catch (AssertionError | RuntimeException e) {
+                        failures.add(repo + ": " + e);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            clients.add(t);
+            t.start();
+        }
         Thread collector = new Thread(() -> {
             while (System.nanoTime() < deadline) {
                 try {
-                    for (var c : node.gc().collect(false)) {
+                    passesStarted.incrementAndGet();
+                    List<dev.strata.core.spi.GarbageCollector.Collected> pass = node.gc().collect(false);
+                    passesEnded.incrementAndGet();
+                    for (var c : pass) {
                         if (c.isManifest()) {
                             manifestsCollected.incrementAndGet();
                         } else {
@@ -298,6 +401,7 @@ class GcApiTest {
         assertEquals(List.of(), failures);
         assertTrue(ops.get() > 20, "the stress did something: " + ops.get());
         assertTrue(manifestsCollected.get() > 0, "retention collected untagged manifests during the run");
+        assertTrue(promisesChecked.get() > 0, "mounts and dedup pushes were checked within their grace period");
 
         // every tag resolves; every blob, child and referrer of every tagged manifest is pullable
         List<String> violations = new ArrayList<>();
@@ -335,10 +439,11 @@ class GcApiTest {
         }
         assertEquals(List.of(), violations, "referenced blobs, children or referrers that are not pullable");
         assertTrue(checked > 0);
-        System.out.printf("gc stress: %d operations by 4 clients in 25 s, %d manifests refused, %d untagged manifests and %d blobs"
-                        + " collected (%d bytes reclaimed), %d blobs/children/referrers checked, %d violations, usage now %s%n",
-                ops.get(), refused.get(), manifestsCollected.get(), blobsCollected.get(), bytesReclaimed.get(), checked, violations.size(),
-                node.gc().usage());
+        System.out.printf("gc stress: %d operations by 6 clients in 25 s, %d manifests refused, %d untagged manifests and %d blobs"
+                        + " collected (%d bytes reclaimed), %d mounts and dedup pushes checked after a pass, %d blobs/children/referrers"
+                        + " checked, %d violations, usage now %s%n",
+                ops.get(), refused.get(), manifestsCollected.get(), blobsCollected.get(), bytesReclaimed.get(), promisesChecked.get(),
+                checked, violations.size(), node.gc().usage());
 
         // nothing unreferenced outlives the grace period: untagged manifests past their retention go,
         // then the blobs they released, once the grace has passed since

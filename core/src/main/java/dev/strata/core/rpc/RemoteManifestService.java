@@ -3,9 +3,11 @@ package dev.strata.core.rpc;
 import static dev.strata.core.rpc.RemoteUploadService.optText;
 import static dev.strata.core.rpc.RemoteUploadService.text;
 
+import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.oci.Descriptor;
 import dev.strata.core.oci.Digest;
 import dev.strata.core.oci.Reference;
+import dev.strata.core.spi.BlobRecord;
 import dev.strata.core.spi.ManifestRecord;
 import dev.strata.core.spi.ManifestService;
 import dev.strata.core.spi.Page;
@@ -18,9 +20,10 @@ import java.util.Optional;
 
 /**
  * {@link ManifestService} over the manifest-service's internal HTTP API ({@link #bind} is the server
- * side). Manifest PUTs (same bytes, same events), links, tag restores and reads are retried on
- * another instance; unlink and delete are not retried once they may have applied. The GC fence
- * across processes is the manifest-service's validation window, so {@link #fenced} just runs the work.
+ * side). Manifest PUTs (same bytes, same events), mounts, upload completions, tag restores and
+ * reads are retried on another instance; unlink and delete are not retried once they may have
+ * applied. Mounts and completions run inside the manifest-service, under its GC fence (its
+ * validation window across processes): the caller only asks.
  */
 public final class RemoteManifestService implements ManifestService {
     private final InternalClient client;
@@ -41,9 +44,18 @@ public final class RemoteManifestService implements ManifestService {
         return m;
     }
 
+    record Complete(String repository, String uploadId, long offset, List<ChunkRef> chunks, String digest) {}
+
     @Override
-    public void linkBlob(String repository, Digest digest) {
-        client.callRaw("manifests.linkBlob", args("repository", repository, "digest", digest.toString()), true);
+    public boolean mountBlob(String repository, String from, Digest digest) {
+        return client.call("manifests.mountBlob", args("repository", repository, "from", from, "digest", digest.toString()),
+                Boolean.class, true);
+    }
+
+    @Override
+    public BlobRecord completeUpload(String repository, String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
+        return client.call("manifests.completeUpload", new Complete(repository, uploadId, offset, lastChunks, digest.toString()),
+                BlobRecord.class, true);
     }
 
     @Override
@@ -133,13 +145,14 @@ public final class RemoteManifestService implements ManifestService {
 
     /** Serves {@code manifests} as the operations this client calls. */
     public static void bind(InternalServer server, ManifestService manifests) {
-        server.op("manifests.linkBlob", a -> {
-            manifests.linkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
-            return null;
-        }).op("manifests.unlinkBlob", a -> {
-            manifests.unlinkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
-            return null;
-        }).op("manifests.isBlobLinked", a -> manifests.isBlobLinked(text(a, "repository"), Digest.parse(text(a, "digest"))))
+        server.op("manifests.mountBlob", a -> manifests.mountBlob(text(a, "repository"), text(a, "from"), Digest.parse(text(a, "digest"))))
+                .op("manifests.completeUpload", a -> {
+                    Complete c = Json.MAPPER.treeToValue(a, Complete.class);
+                    return manifests.completeUpload(c.repository(), c.uploadId(), c.offset(), c.chunks(), Digest.parse(c.digest()));
+                }).op("manifests.unlinkBlob", a -> {
+                    manifests.unlinkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
+                    return null;
+                }).op("manifests.isBlobLinked", a -> manifests.isBlobLinked(text(a, "repository"), Digest.parse(text(a, "digest"))))
                 .op("manifests.putManifest", a -> {
                     Put p = Json.MAPPER.treeToValue(a, Put.class);
                     PutResult r = manifests.putManifest(p.repository(), Reference.parse(p.reference()), p.contentType(), p.body(), p.actor());

@@ -1,5 +1,6 @@
 package dev.strata.core.spi;
 
+import dev.strata.core.events.Event.ChunkRef;
 import dev.strata.core.oci.Descriptor;
 import dev.strata.core.oci.Digest;
 import dev.strata.core.oci.Reference;
@@ -13,17 +14,23 @@ import java.util.Optional;
  */
 public interface ManifestService {
     /**
-     * Runs {@code work} that checks that blobs are present and then references or links them
-     * (a blob upload's commit and link, a mount), inside the fence that garbage collection waits
-     * on after scheduling a deletion: GC then sees the reference or link, or the work sees the blob
-     * as absent. Manifest PUTs are fenced the same way.
+     * A cross-repository mount: links {@code digest} into {@code repository} if {@code from} links
+     * it and it is stored; returns whether it did. Inside the GC fence: the check of the blob and its
+     * link are one step that a garbage collection either sees (the link restarts the grace period)
+     * or precedes (the blob reads as absent, and nothing is mounted). UNAVAILABLE when the link would
+     * come too late for the fence (a retry checks again). Idempotent.
      */
-    default <T> T fenced(java.util.function.Supplier<T> work) {
-        return work.get();
-    }
+    boolean mountBlob(String repository, String from, Digest digest);
 
-    /** Makes a committed blob readable through {@code repository}. Idempotent. */
-    void linkBlob(String repository, Digest digest);
+    /**
+     * Completes an upload ({@link UploadService#commit}: the blob is committed, or found stored) and
+     * links the blob into {@code repository}, inside the GC fence as {@link #mountBlob}: a blob that
+     * a collection takes is never answered as pushed. UNAVAILABLE when the link would come too late
+     * for the fence (a retry completes it, or answers BLOB_UPLOAD_UNKNOWN when a collection took the
+     * blob meanwhile); otherwise the commit's errors. Idempotent (a retried commit is recognised by
+     * its upload id).
+     */
+    BlobRecord completeUpload(String repository, String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest);
 
     /** Removes the blob's link from the repository; BLOB_UNKNOWN if it was not linked. */
     void unlinkBlob(String repository, Digest digest);
