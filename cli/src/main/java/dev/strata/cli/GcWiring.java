@@ -26,12 +26,14 @@ final class GcWiring {
      *
      * @param exclusively    runs a task inside the GC fence (in-process: the manifest-service's lock;
      *                       across processes: the task itself, the fence being the validation window)
-     * @param awaitBlobIndex returns once the blob index has applied a position (or the validation window passed)
+     * @param awaitBlobIndex returns once the blob index has applied a position (across processes: nothing)
+     * @param fenceWait      how long a pass waits after scheduling deletions before it looks again
+     *                       (in-process: zero; across processes: see {@link GcService})
      * @param expireUploads  cancels upload sessions idle this long (upload-service)
      * @param manifests      deletes a manifest for retention under its repository's lock
      *                       (manifest-service); null: untagged manifests are never deleted
      */
-    record Peers(Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
+    record Peers(Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex, Duration fenceWait,
                  Function<Duration, List<String>> expireUploads, GcService.ManifestRemover manifests) {}
 
     /**
@@ -41,7 +43,7 @@ final class GcWiring {
      */
     static GcService start(EventLog events, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
                            Peers peers, Metrics metrics) {
-        GcService gc = new GcService(events, store, chunks, clock, config, timeout, peers.exclusively(), peers.awaitBlobIndex(),
+        GcService gc = new GcService(events, store, chunks, clock, config, timeout, peers.exclusively(), peers.awaitBlobIndex(), peers.fenceWait(),
                 peers.expireUploads());
         try {
             if (metrics != null) gc.monitoring(metrics);

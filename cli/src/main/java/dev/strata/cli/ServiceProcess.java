@@ -182,10 +182,13 @@ final class ServiceProcess implements AutoCloseable {
             RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, b.ssl()));
             RemoteManifestService manifests = c.manifestServices().isEmpty() ? null
                     : new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout, b.ssl()));
-            // across processes there is no shared lock: the fence is the manifest-service's validation window; retention
-            // deletes through the manifest-service, which asks back (gc.manifestStillDue) under the repository's lock
+            // across processes there is no shared lock: the fence is the manifest-service's validation window, plus the
+            // longest an append checked within it may take to reach the log (metadata, then delivery: one producer bound
+            // each); retention deletes through the manifest-service, which asks back (gc.manifestStillDue) under the
+            // repository's lock
+            Duration fenceWait = c.window().plus(timeout.multipliedBy(2));
             GcService gc = p.keep(GcWiring.start(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), c.gc(), timeout,
-                    new GcWiring.Peers(Runnable::run, GcService.validationWindowFence(c.window()), uploads::expireIdle,
+                    new GcWiring.Peers(Runnable::run, position -> { }, fenceWait, uploads::expireIdle,
                             manifests == null ? null : (repo, digest, stillDue) -> manifests.removeIfDue(repo, digest)), b.metrics()));
             InternalServer server = p.serve("gc-service", b, gc.projection());
             RemoteGc.bind(server, gc, gc);

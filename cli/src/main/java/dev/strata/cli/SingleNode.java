@@ -111,7 +111,7 @@ public final class SingleNode implements AutoCloseable {
         manifests.start();
         manifests.deleteReferrers(gcConfig.deleteReferrers());
         gc = GcWiring.start(events, gcKv, chunks, clock, gcConfig, TIMEOUT, new GcWiring.Peers(manifests::exclusively,
-                p -> uploads.projection().await(p, TIMEOUT), meteredUploads::expireIdle, manifests::removeIf), metrics);
+                p -> uploads.projection().await(p, TIMEOUT), Duration.ZERO, meteredUploads::expireIdle, manifests::removeIf), metrics);
         open.push(gc);
         // manifest chunks are never deleted, so a missing one is always damage
         scrubber = new Scrubber(chunks, java.util.List.of(

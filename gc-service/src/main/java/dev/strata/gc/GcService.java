@@ -134,6 +134,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     private final Duration timeout;
     private final Consumer<Runnable> exclusively;
     private final Consumer<Position> awaitBlobIndex;
+    private final Duration fenceWait;
     private final java.util.function.Function<Duration, List<String>> expireUploads;
     private final Projection projection;
     private final Retention retention;
@@ -170,11 +171,19 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
      * @param exclusively     runs a task while no manifest PUT, upload completion or mount is checking
      *                        blobs (the fence; manifest-service)
      * @param awaitBlobIndex  returns once the blob index (upload-service) has applied a position
+     *                        (across processes, where every read of the blob index awaits the log
+     *                        end, nothing)
+     * @param fenceWait       how long after its last schedule of a deletion a pass waits before it
+     *                        looks again: zero where {@code exclusively} is a shared lock; across
+     *                        processes, where it is not, the manifest-service's validation window
+     *                        plus the longest an append may take to reach the log, so that every
+     *                        link or reference checked before the schedule is in the log by then
      * @param expireUploads   cancels upload sessions idle for the given time (upload-service)
      */
     public GcService(EventLog log, KvStore store, ChunkStore chunks, Clock clock, GcConfig config, Duration timeout,
-                     Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex,
+                     Consumer<Runnable> exclusively, Consumer<Position> awaitBlobIndex, Duration fenceWait,
                      java.util.function.Function<Duration, List<String>> expireUploads) {
+        this.fenceWait = fenceWait;
         this.expireUploads = expireUploads;
         this.log = log;
         this.store = store;
@@ -203,24 +212,6 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
     /** Enables retention of untagged manifests (with {@link GcConfig#untaggedRetention()} set). */
     public void manifests(ManifestRemover remover) {
         retention.remover(remover);
-    }
-
-    /**
-     * The {@code awaitBlobIndex} step when the services run as separate processes and no lock can be
-     * shared: every manifest PUT that validated a blob before its deletion was scheduled (every read
-     * of the blob index awaits the log end, so such a read began before the schedule was appended)
-     * appends within {@code window} or fails, so after waiting the window, catching up with the
-     * repositories topic shows all of them.
-     */
-    public static Consumer<Position> validationWindowFence(Duration window) {
-        return p -> {
-            try {
-                Thread.sleep(window.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw dev.strata.core.oci.OciError.UNAVAILABLE.exception("interrupted while waiting out the validation window");
-            }
-        };
     }
 
     public GcService start() {
@@ -697,6 +688,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             //    catches up first) or after (and sees the blob absent)
             List<Collected> scheduled = new ArrayList<>();
             List<List<ChunkRef>> scheduledChunks = new ArrayList<>();
+            long[] lastScheduledAt = {0};
             for (Collected c : due) {
                 exclusively.accept(() -> {
                     projection.awaitLogEnd(timeout);
@@ -706,11 +698,14 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                     if (unusedSince(c.digest(), b) != c.unreferencedSince()) return; // used meanwhile
                     Position p = projection.appendAndAwait(log, new BlobDeletionScheduled(c.digest(), b.chunks(), clock.millis()), timeout);
                     awaitBlobIndex.accept(p);
+                    lastScheduledAt[0] = System.nanoTime();
                     scheduled.add(c);
                     scheduledChunks.add(b.chunks());
                 });
             }
-            // 2. everything that saw these blobs before their schedule is in the log now
+            // 2. everything that saw these blobs before their schedule is in the log now (across
+            //    processes once the fence wait has passed since the last schedule: one wait per pass)
+            if (!scheduled.isEmpty()) awaitFence(lastScheduledAt[0]);
             projection.awaitLogEnd(timeout);
             // 3. re-check and delete, or cancel
             List<Collected> collected = new ArrayList<>();
@@ -740,6 +735,18 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
             List<Collected> all = new ArrayList<>(manifestsCollected);
             all.addAll(collected);
             return all;
+        }
+    }
+
+    /** Returns once {@link #fenceWait} has passed since {@code scheduledAt} ({@link System#nanoTime}). */
+    private void awaitFence(long scheduledAt) {
+        long left = fenceWait.toNanos() - (System.nanoTime() - scheduledAt);
+        if (left <= 0) return;
+        try {
+            java.util.concurrent.TimeUnit.NANOSECONDS.sleep(left);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw dev.strata.core.oci.OciError.UNAVAILABLE.exception("interrupted while waiting out the garbage-collection fence");
         }
     }
 
