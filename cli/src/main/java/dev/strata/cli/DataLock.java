@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ final class DataLock implements AutoCloseable {
             channel.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + " (" + command + ")\n").getBytes(StandardCharsets.UTF_8)), 0);
             channel.force(false);
             return new DataLock(key, channel);
-        } catch (IOException | OverlappingFileLockException | Error e) {
+        } catch (IOException | RuntimeException e) {
             HELD.remove(key);
             if (channel != null) channel.close();
             throw e;

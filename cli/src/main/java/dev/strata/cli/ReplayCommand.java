@@ -20,8 +20,9 @@ import java.util.List;
  * {@code strata replay --projection index|uploads|gc --into DIR [--data DIR] [--bootstrap HOST:PORT]}:
  * rebuilds a projection from offset 0 into a fresh directory, up to the offsets the live
  * projection reflects, and proves the two equal by checksum. Works on a running server (it reads
- * the live store read-only and uses the running broker) and on a stopped one (it starts the
- * embedded broker on the data directory).
+ * the live store read-only and the log through the owner's broker, {@link DataLog}) and on a
+ * stopped one (it takes the data directory's lock and starts the embedded broker). Only a
+ * complete replay is compared: any error is one line on stderr and exit 1.
  */
 final class ReplayCommand {
     static final String USAGE = """
