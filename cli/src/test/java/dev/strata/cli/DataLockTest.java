@@ -39,20 +39,44 @@ class DataLockTest {
     void anotherProcessFindsTheDirectoryHeldAfterAFailedSecondTryHere() throws Exception {
         try (DataLock lock = DataLock.acquire(dir, "strata serve")) {
             assertNull(DataLock.tryAcquire(dir, "strata replay"));
-            Path out = dir.resolve("kafka.out");
-            Process p = new ProcessBuilder(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), "dev.strata.cli.Main", "kafka", "--data", dir.toString()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
-                    .redirectOutput(out.toFile()).start();
-            try {
-                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata kafka exits (it would start a broker if it got the lock)");
-            } finally {
-                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
-            assertEquals(1, p.exitValue(), Files.readString(out));
             assertEquals("strata kafka: cannot start: data directory " + dir + " is in use by pid " + ProcessHandle.current().pid()
-                    + " (strata serve); one process at a time owns a data directory", Files.readString(out).trim());
-            assertTrue(!Files.exists(dir.resolve("ports.properties")), "nothing written");
+                    + " (strata serve); one process at a time owns a data directory", strata("kafka", "--data", dir.toString()));
+            assertEquals(List.of(".lock"), files(), "nothing written");
         }
+    }
+
+    /** A tool (replay, fsck) that started the embedded broker holds the lock: a serve started meanwhile stops at once. */
+    @Test
+    void aServeStartedWhileAToolOwnsTheDirectoryStopsAtOnce() throws Exception {
+        try (DataLock lock = DataLock.acquire(dir, "strata replay")) {
+            assertEquals("strata serve: cannot start: data directory " + dir + " is in use by pid " + ProcessHandle.current().pid()
+                    + " (strata replay); one process at a time owns a data directory",
+                    strata("serve", "--addr", "127.0.0.1:0", "--data", dir.toString()));
+            assertEquals(List.of(".lock"), files(), "nothing written");
+        }
+    }
+
+    private List<String> files() throws Exception {
+        try (var list = Files.list(dir)) {
+            return list.map(f -> f.getFileName().toString()).filter(n -> !n.equals("out")).sorted().toList();
+        }
+    }
+
+    /** Runs {@code strata ARGS} as its own process, which must exit 1 within 60 s; returns its output. */
+    private String strata(String... args) throws Exception {
+        Path out = dir.resolve("out");
+        List<String> cmd = new java.util.ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.strata.cli.Main"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
+        try {
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata " + args[0] + " exits (it would run on if it got the lock)");
+        } finally {
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        String output = Files.readString(out).trim();
+        assertEquals(1, p.exitValue(), output);
+        return output;
     }
 }
