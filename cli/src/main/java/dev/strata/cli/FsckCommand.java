@@ -40,6 +40,8 @@ final class FsckCommand {
                             --ca: the CA certificate that signs https:// storage nodes' certificates
             """;
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FsckCommand.class);
+
     private FsckCommand() {}
 
     /** Parsed options. */
@@ -115,23 +117,15 @@ final class FsckCommand {
 
     /** Every committed blob of the log. */
     private static int committed(Options o, ChunkStore store, PrintStream out, PrintStream err) throws IOException, InterruptedException {
-        String bootstrap = o.bootstrap();
-        EmbeddedKafka started = null;
+        if (o.bootstrap() == null && !Files.isDirectory(o.data().resolve("kafka"))) {
+            err.println("strata fsck: no event log at " + o.data() + "; give --data DIR or --bootstrap HOST:PORT (or --all-chunks)");
+            return 2;
+        }
         Path tmp = Files.createTempDirectory("strata-fsck-");
-        try {
-            if (bootstrap == null) bootstrap = ReplayCommand.runningBroker(o.data().resolve("kafka"));
-            if (bootstrap == null) {
-                if (!Files.isDirectory(o.data().resolve("kafka"))) {
-                    err.println("strata fsck: no event log at " + o.data() + "; give --data DIR or --bootstrap HOST:PORT (or --all-chunks)");
-                    return 2;
-                }
-                err.println("strata fsck: no broker running on " + o.data() + "; starting the embedded one");
-                started = EmbeddedKafka.start(o.data().resolve("kafka"));
-                bootstrap = started.bootstrapServers();
-            }
+        try (DataLog dataLog = o.bootstrap() == null ? DataLog.open(o.data(), "strata fsck", err) : null) {
             try (RocksKvStore index = new RocksKvStore(tmp.resolve("blobs"));
                  RocksKvStore repositories = new RocksKvStore(tmp.resolve("repositories"))) {
-                LogConfig log = new LogConfig(bootstrap, "strata.", 1, (short) 1);
+                LogConfig log = new LogConfig(dataLog == null ? o.bootstrap() : dataLog.bootstrapServers(), "strata.", 1, (short) 1);
                 long events = Replay.run(log, List.of(Event.Topic.BLOBS), null, index, UploadServiceImpl::apply, Duration.ofSeconds(60),
                         (applied, total, rate) -> { });
                 long repoEvents = Replay.run(log, ManifestServiceImpl.TOPICS, null, repositories, ManifestServiceImpl::apply,
@@ -153,8 +147,15 @@ final class FsckCommand {
                 out.println("fsck: done: " + s);
                 return s.ok() ? 0 : 1;
             }
+        } catch (DataLock.InUse e) {
+            err.println("strata fsck: " + e.getMessage());
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            // e.g. a log it cannot read to its end: fsck stops rather than check against an incomplete blob list
+            LOG.debug("fsck failed", e);
+            err.println("strata fsck: failed: " + ReplayCommand.describe(e));
+            return 1;
         } finally {
-            if (started != null) started.close();
             deleteTree(tmp);
         }
     }

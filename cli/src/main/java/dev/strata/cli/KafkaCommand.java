@@ -48,7 +48,9 @@ final class KafkaCommand {
             return;
         }
         EmbeddedKafka kafka;
+        DataLock lock;
         try {
+            lock = DataLock.acquire(dir, "strata kafka"); // before ports.properties is touched
             if (port != null) pinPort(dir, port);
             kafka = EmbeddedKafka.start(dir, listen, advertise != null ? advertise : advertised(listen), false);
         } catch (Exception e) {
@@ -56,7 +58,13 @@ final class KafkaCommand {
             System.exit(1);
             return;
         }
-        Main.runUntilStopped("strata kafka", kafka, "strata kafka ready: bootstrap servers " + kafka.bootstrapServers());
+        Main.runUntilStopped("strata kafka", () -> {
+            try {
+                kafka.close();
+            } finally {
+                lock.close();
+            }
+        }, "strata kafka ready: bootstrap servers " + kafka.bootstrapServers());
     }
 
     /** A host name or IPv4 address (bounded; no ports, no spaces). */

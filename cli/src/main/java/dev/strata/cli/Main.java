@@ -230,6 +230,10 @@ public final class Main {
         SingleNode node;
         try {
             node = SingleNode.start(config, gc);
+        } catch (DataLock.InUse e) {
+            System.err.println("strata serve: cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
         } catch (Exception e) {
             System.err.println("strata serve: cannot start: " + e.getMessage());
             e.printStackTrace();

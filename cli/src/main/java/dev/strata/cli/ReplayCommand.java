@@ -10,22 +10,19 @@ import dev.strata.manifest.ManifestServiceImpl;
 import dev.strata.storage.RocksKvStore;
 import dev.strata.upload.UploadServiceImpl;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 
 /**
  * {@code strata replay --projection index|uploads|gc --into DIR [--data DIR] [--bootstrap HOST:PORT]}:
  * rebuilds a projection from offset 0 into a fresh directory, up to the offsets the live
  * projection reflects, and proves the two equal by checksum. Works on a running server (it reads
- * the live store read-only and uses the running broker) and on a stopped one (it starts the
- * embedded broker on the data directory).
+ * the live store read-only and the log through the owner's broker, {@link DataLog}) and on a
+ * stopped one (it takes the data directory's lock and starts the embedded broker). Only a
+ * complete replay is compared: any error is one line on stderr and exit 1.
  */
 final class ReplayCommand {
     static final String USAGE = """
@@ -52,6 +49,8 @@ final class ReplayCommand {
         };
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReplayCommand.class);
+
     private ReplayCommand() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
@@ -67,7 +66,7 @@ final class ReplayCommand {
             switch (args[i]) {
                 case "--projection" -> projection = args[++i];
                 case "--into" -> into = Path.of(args[++i]);
-                case "--data" -> data = Path.of(args[++i]);
+                case "--data" -> data = Path.of(args[++i]).toAbsolutePath().normalize();
                 case "--bootstrap" -> bootstrap = args[++i];
                 default -> {
                     err.println("strata replay: unknown option " + args[i]);
@@ -94,60 +93,58 @@ final class ReplayCommand {
             err.println("strata replay: no live projection at " + live);
             return 2;
         }
-        EmbeddedKafka started = null;
-        try {
-            if (bootstrap == null) bootstrap = runningBroker(data.resolve("kafka"));
-            if (bootstrap == null) {
-                err.println("strata replay: no broker running on " + data + "; starting the embedded one");
-                started = EmbeddedKafka.start(data.resolve("kafka"));
-                bootstrap = started.bootstrapServers();
-            }
-            LogConfig log = new LogConfig(bootstrap, "strata.", 1, (short) 1);
-            try (RocksKvStore liveStore = RocksKvStore.openReadOnly(live); RocksKvStore fresh = new RocksKvStore(into)) {
-                var targets = Projection.storedOffsets(liveStore);
-                spec.prepare().accept(liveStore, fresh);
-                String name = projection;
-                var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-                long cpu0 = threads.getCurrentThreadCpuTime();
-                long n = Replay.run(log, spec.topics(), targets, fresh, spec.handler().apply(liveStore), Duration.ofSeconds(60),
-                        (applied, total, rate) -> err.printf("\rreplay %s: %d/%d events, %.0f events/s, ETA %.0f s   ",
-                                name, applied, total, rate, rate > 0 ? (total - applied) / rate : 0));
-                err.println();
-                String a = Replay.checksum(liveStore);
-                String b = Replay.checksum(fresh);
-                double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
-                out.println("events replayed: " + n);
-                // CPU time of the replaying thread (poll, decode, apply, write): a rate that other load on the machine does not skew
-                out.printf("replay thread CPU: %.2f s, %.0f events per CPU second%n", cpu, n / Math.max(cpu, 1e-9));
-                out.println("live     " + a);
-                out.println("replayed " + b);
-                if (!a.equals(b)) {
-                    out.println("MISMATCH: the replayed projection differs from the live one");
-                    return 1;
-                }
-                out.println("equal");
-                return 0;
-            }
-        } finally {
-            if (started != null) started.close();
+        try (DataLog log = bootstrap == null ? DataLog.open(data, "strata replay", err) : null) {
+            return replay(new LogConfig(log == null ? bootstrap : log.bootstrapServers(), "strata.", 1, (short) 1),
+                    projection, spec, live, into, out, err);
+        } catch (DataLock.InUse e) {
+            err.println("strata replay: " + e.getMessage());
+            return 1;
+        } catch (Exception e) {
+            // the replay is incomplete: never compared, never "equal"
+            LOG.debug("replay failed", e);
+            err.println();
+            err.println("strata replay: failed, nothing compared: " + describe(e));
+            return 1;
         }
     }
 
-    /** The address of the embedded broker of a running server on this data directory, or null. */
-    static String runningBroker(Path kafkaDir) throws IOException {
-        Path ports = kafkaDir.resolve("ports.properties");
-        if (!Files.exists(ports)) return null;
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(ports)) {
-            p.load(in);
+    private static int replay(LogConfig log, String projection, Spec spec, Path live, Path into, PrintStream out, PrintStream err) {
+        try (RocksKvStore liveStore = RocksKvStore.openReadOnly(live); RocksKvStore fresh = new RocksKvStore(into)) {
+            var targets = Projection.storedOffsets(liveStore);
+            spec.prepare().accept(liveStore, fresh);
+            var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
+            long n = Replay.run(log, spec.topics(), targets, fresh, spec.handler().apply(liveStore), Duration.ofSeconds(60),
+                    (applied, total, rate) -> err.printf("\rreplay %s: %d/%d events, %.0f events/s, ETA %.0f s   ",
+                            projection, applied, total, rate, rate > 0 ? (total - applied) / rate : 0));
+            err.println();
+            String a = Replay.checksum(liveStore);
+            String b = Replay.checksum(fresh);
+            double cpu = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+            out.println("events replayed: " + n);
+            // CPU time of the replaying thread (poll, decode, apply, write): a rate that other load on the machine does not skew
+            out.printf("replay thread CPU: %.2f s, %.0f events per CPU second%n", cpu, n / Math.max(cpu, 1e-9));
+            out.println("live     " + a);
+            out.println("replayed " + b);
+            if (!a.equals(b)) {
+                out.println("MISMATCH: the replayed projection differs from the live one");
+                return 1;
+            }
+            out.println("equal");
+            return 0;
         }
-        String port = p.getProperty("broker");
-        if (port == null) return null;
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(port)), 500);
-            return "127.0.0.1:" + port;
-        } catch (IOException e) {
-            return null;
+    }
+
+    /** One line for an error: its message and its causes' ({@code KafkaException: ...: CorruptRecordException: ...}). */
+    static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String m = t.getMessage();
+            if (m != null && b.indexOf(m) >= 0) continue; // wrappers often repeat their cause's message
+            if (b.length() > 0) b.append(": ");
+            b.append(t.getClass().getSimpleName());
+            if (m != null) b.append(": ").append(m.replace('\n', ' '));
         }
+        return b.toString();
     }
 }

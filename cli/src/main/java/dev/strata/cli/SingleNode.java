@@ -84,6 +84,8 @@ public final class SingleNode implements AutoCloseable {
     }
 
     private void boot(ServeConfig c, GcConfig gcConfig) throws IOException {
+        // first: nothing under the data directory is touched unless this process owns it
+        open.push(DataLock.acquire(c.data(), "strata serve"));
         EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"), c.fsync());
         open.push(kafka);
         bootstrapServers = kafka.bootstrapServers();

@@ -36,7 +36,10 @@ public final class Replay {
      * Applies every record of the topics' partitions below {@code targets} (next offset per
      * partition, as {@link Projection#storedOffsets} reads them; a partition absent from targets
      * is not replayed, since the live projection applied nothing of it) into {@code into}. Null
-     * targets replay everything up to the partitions' current ends.
+     * targets replay everything up to the partitions' current ends. Returns only once every target
+     * is reached: a log that ends short of a target (or starts after 0), a gap in a partition's
+     * offsets (a record the consumer skipped), a record it cannot read (corrupt, undecodable) or no
+     * record for {@code timeout} is an exception, never a partial replay.
      *
      * @return the number of events applied
      */
@@ -56,24 +59,57 @@ public final class Replay {
                 for (PartitionInfo pi : c.partitionsFor(config.topic(t), timeout)) tps.add(new TopicPartition(pi.topic(), pi.partition()));
             }
             Map<TopicPartition, Long> end = c.endOffsets(tps, timeout);
+            if (targets != null) {
+                // a log shorter than what the live projection applied cannot rebuild it: an error, not a shorter replay
+                java.util.Set<String> names = new java.util.HashSet<>();
+                for (Event.Topic t : topics) names.add(config.topic(t));
+                for (Map.Entry<TopicPartition, Long> t : targets.entrySet()) {
+                    Long e = end.get(t.getKey());
+                    if (names.contains(t.getKey().topic()) && t.getValue() > 0 && (e == null || e < t.getValue())) {
+                        throw new IllegalStateException("the log of " + t.getKey() + (e == null ? " does not exist" : " ends at offset " + e)
+                                + ", but the live projection applied it up to offset " + t.getValue() + ": events are missing from the log");
+                    }
+                }
+            }
             Map<TopicPartition, Long> goal = new java.util.HashMap<>();
             long total = 0;
             for (TopicPartition tp : tps) {
-                long g = targets == null ? end.get(tp) : Math.min(targets.getOrDefault(tp, 0L), end.get(tp));
+                long g = targets == null ? end.get(tp) : targets.getOrDefault(tp, 0L);
                 if (g > 0) goal.put(tp, g);
                 total += g;
             }
             c.assign(new ArrayList<>(goal.keySet()));
             c.seekToBeginning(goal.keySet());
+            // the offset each partition's next record must have: a record the consumer cannot read may be skipped silently
+            Map<TopicPartition, Long> next = new java.util.HashMap<>(c.beginningOffsets(goal.keySet(), timeout));
+            for (Map.Entry<TopicPartition, Long> b : next.entrySet()) {
+                if (targets != null && b.getValue() > 0) {
+                    throw new IllegalStateException("the log of " + b.getKey() + " starts at offset " + b.getValue()
+                            + " (the events before it are deleted): the projection cannot be rebuilt from it");
+                }
+            }
             long applied = 0;
             long started = System.nanoTime();
             long lastReport = started;
             PendingWrites pending = new PendingWrites(into);
+            long lastRecord = started;
             while (!goal.isEmpty()) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                var records = c.poll(Duration.ofMillis(200));
+                long polled = System.nanoTime();
+                if (!records.isEmpty()) lastRecord = polled;
+                else if (polled - lastRecord > timeout.toNanos()) {
+                    throw new IllegalStateException("no event from the log for " + timeout.toSeconds() + " s with " + (total - applied)
+                            + " still to replay (up to offsets " + goal + ")");
+                }
+                for (ConsumerRecord<String, byte[]> r : records) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                     Long g = goal.get(tp);
                     if (g == null || r.offset() >= g) continue;
+                    if (r.offset() != next.get(tp)) {
+                        throw new IllegalStateException("the log of " + tp + " has no readable event at offset " + next.get(tp)
+                                + " (the next one read is " + r.offset() + "): events are missing or damaged there");
+                    }
+                    next.put(tp, r.offset() + 1);
                     Projection.stageRecord(r, pending, handler);
                     pending.flushIfLarge();
                     applied++;
