@@ -68,7 +68,7 @@ public final class EventLog implements AutoCloseable {
                 EventCodec.encode(event), List.of(
                         new RecordHeader(EventCodec.TYPE_HEADER, EventCodec.typeName(event).getBytes(StandardCharsets.UTF_8)),
                         new RecordHeader(EventCodec.VERSION_HEADER, Integer.toString(EventCodec.VERSION).getBytes(StandardCharsets.UTF_8))));
-        // known down: answer at once (one append a second still tries, to notice the broker back)
+        // known down: answer at once (the readiness sampler notices the broker back)
         if (!status.worthTrying()) throw OciError.UNAVAILABLE.exception(status.unavailable());
         long deadline = System.nanoTime() + timeout.toNanos();
         try {

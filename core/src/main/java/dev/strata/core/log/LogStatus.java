@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
 public final class LogStatus {
     private static final Logger LOG = LoggerFactory.getLogger(LogStatus.class);
     private static final Map<String, LogStatus> BY_SERVERS = new ConcurrentHashMap<>();
-    /** While the log is down, a request still tries it at most this often (the probe also tries every second). */
-    static final long RETRY_NANOS = 1_000_000_000L;
+    /**
+     * While the log is down, requests answer at once as long as some call (the readiness sampler,
+     * every second or two) failed this recently; past it they try the broker again themselves.
+     */
+    static final long FRESH_NANOS = 5_000_000_000L;
 
     private final String servers;
     /** Null while the log answers, else why not. */
     private volatile String down;
-    private volatile long lastTry;
+    private volatile long lastFailure;
 
     private LogStatus(String servers) {
         this.servers = servers;
@@ -52,7 +55,7 @@ public final class LogStatus {
         synchronized (this) {
             changed = down == null;
             down = reason;
-            lastTry = System.nanoTime();
+            lastFailure = System.nanoTime();
         }
         if (changed) LOG.warn("event log unavailable: {} (Kafka at {}); requests that need it answer 503 until it is back", reason, servers);
     }
@@ -64,17 +67,12 @@ public final class LogStatus {
     }
 
     /**
-     * Whether a request should call the log now: always while it answers; while it is down, once a
-     * second (so a request also notices the broker back), the others answer at once.
+     * Whether a request should call the log now: while it answers, or when it is down but no call
+     * has confirmed that for {@link #FRESH_NANOS} (no sampler running); otherwise the request answers
+     * at once, and the sampler notices the broker back.
      */
     public boolean worthTrying() {
-        if (down == null) return true;
-        long now = System.nanoTime();
-        synchronized (this) {
-            if (now - lastTry < RETRY_NANOS) return false;
-            lastTry = now;
-            return true;
-        }
+        return down == null || System.nanoTime() - lastFailure > FRESH_NANOS;
     }
 
     /**

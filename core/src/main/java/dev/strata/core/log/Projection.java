@@ -144,7 +144,7 @@ public final class Projection implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (monitor) {
             while (true) {
-                if (failure != null) throw new OciException(OciError.UNAVAILABLE, "projection " + name + " stopped: " + failure.getMessage(), failure);
+                if (failure != null) throw new OciException(OciError.UNAVAILABLE, "projection " + name + " stopped: " + LogStatus.describe(failure), failure);
                 Long a = applied.get(tp);
                 if (a != null && a > pos.offset()) return;
                 if (!running) throw OciError.UNAVAILABLE.exception("projection " + name + " is shut down");
@@ -193,14 +193,20 @@ public final class Projection implements AutoCloseable {
     /**
      * Waits until this projection has applied everything in the log as of now (reads after writes):
      * the barrier of commands. While the log is known to be down ({@link LogStatus}) it answers
-     * UNAVAILABLE at once (but lets one call a second through, to notice the broker back); else the
+     * UNAVAILABLE at once (the readiness sampler notices the broker back); else the
      * lookup and the wait are bounded by {@link LogConfig#timeout}.
      */
     public void awaitLogEnd(Duration timeout) {
         if (!status.worthTrying()) throw OciError.UNAVAILABLE.exception(status.unavailable());
-        Duration t = bounded(timeout);
-        for (var e : endOffsets(t).entrySet()) {
-            await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), t);
+        long deadline = System.nanoTime() + bounded(timeout).toNanos();
+        awaitAll(endOffsets(timeout), deadline);
+    }
+
+    /** Awaits every partition's {@code end - 1} until {@code deadline} (nanoTime): one bound for the lookup and the wait. */
+    private void awaitAll(Map<TopicPartition, Long> end, long deadline) {
+        for (var e : end.entrySet()) {
+            await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1),
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 
@@ -213,6 +219,7 @@ public final class Projection implements AutoCloseable {
      */
     public void awaitLogEndOrServeApplied(Duration timeout) {
         if (status.unavailable() != null) return;
+        long deadline = System.nanoTime() + bounded(timeout).toNanos();
         Map<TopicPartition, Long> end;
         try {
             end = endOffsets(timeout);
@@ -220,8 +227,7 @@ public final class Projection implements AutoCloseable {
             if (status.unavailable() != null) return; // the log is down: serve what is applied
             throw e;
         }
-        Duration t = bounded(timeout);
-        for (var e : end.entrySet()) await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), t);
+        awaitAll(end, deadline);
     }
 
     private synchronized org.apache.kafka.clients.admin.Admin admin() {
