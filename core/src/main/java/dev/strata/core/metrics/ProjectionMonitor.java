@@ -93,7 +93,8 @@ public final class ProjectionMonitor implements AutoCloseable {
             s = new Sample(clock.millis(), p.lag(PROBE_TIMEOUT), null);
         } catch (RuntimeException e) {
             // the message names the cause ("event log unavailable: ..."; LogStatus logs the change once)
-            s = new Sample(clock.millis(), null, e.getMessage());
+            s = new Sample(clock.millis(), null, e instanceof dev.strata.core.oci.OciException o && o.detail() != null ? o.detail()
+                    : dev.strata.core.log.LogStatus.describe(e));
         }
         last.put(p.name(), s);
         return s;
