@@ -29,13 +29,16 @@ final class InternalWiring implements AutoCloseable {
     InternalWiring(UploadServiceImpl u, ManifestServiceImpl m, GcService g, Duration timeout) throws IOException {
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         uploadServer = new InternalServer("upload-service", any, 16, new Health())
-                .beforeOp(() -> u.projection().awaitLogEnd(timeout));
+                .beforeOp(() -> u.projection().awaitLogEnd(timeout))
+                .beforeRead(() -> u.projection().awaitLogEndOrServeApplied(timeout));
         RemoteUploadService.bind(uploadServer, u);
         manifestServer = new InternalServer("manifest-service", any, 16, new Health())
-                .beforeOp(() -> m.projection().awaitLogEnd(timeout));
+                .beforeOp(() -> m.projection().awaitLogEnd(timeout))
+                .beforeRead(() -> m.projection().awaitLogEndOrServeApplied(timeout));
         RemoteManifestService.bind(manifestServer, m);
         gcServer = new InternalServer("gc-service", any, 8, new Health())
-                .beforeOp(() -> g.projection().awaitLogEnd(timeout));
+                .beforeOp(() -> g.projection().awaitLogEnd(timeout))
+                .beforeRead(() -> g.projection().awaitLogEndOrServeApplied(timeout));
         RemoteGc.bind(gcServer, g, g);
         uploads = new RemoteUploadService(client("upload-service", uploadServer, timeout));
         manifests = new RemoteManifestService(client("manifest-service", manifestServer, timeout));

@@ -20,23 +20,27 @@ import java.util.Map;
 final class ProcessConfig {
     private ProcessConfig() {}
 
-    /** Where the event log lives; the services create the topics with these settings if missing. */
-    record Kafka(String bootstrapServers, String topicPrefix, Integer partitions, Short replicationFactor, Long retentionMs) {
+    /**
+     * Where the event log lives; the services create the topics with these settings if missing.
+     * {@code timeout}: how long a request waits on the log (append, log-end lookup, the projection)
+     * before it answers 503 (default 5s; {@link LogConfig#timeout}).
+     */
+    record Kafka(String bootstrapServers, String topicPrefix, Integer partitions, Short replicationFactor, Long retentionMs, String timeout) {
         Kafka {
             if (topicPrefix == null) topicPrefix = "strata.";
             if (partitions == null) partitions = 8;
             if (replicationFactor == null) replicationFactor = 1;
             if (retentionMs == null) retentionMs = -1L;
-            log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs); // validates
+            log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs, timeout); // validates
         }
 
-        private static LogConfig log(String b, String p, int n, short r, long ret) {
+        private static LogConfig log(String b, String p, int n, short r, long ret, String timeout) {
             if (b == null) throw new IllegalArgumentException("kafka.bootstrapServers is required");
-            return new LogConfig(b, p, n, r, ret);
+            return new LogConfig(b, p, n, r, ret, duration("kafka.timeout", timeout, "5s"));
         }
 
         LogConfig log() {
-            return log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs);
+            return log(bootstrapServers, topicPrefix, partitions, replicationFactor, retentionMs, timeout);
         }
     }
 
@@ -107,9 +111,17 @@ final class ProcessConfig {
         storage.checkTls(tls);
     }
 
-    /** Checks requestTimeout and startupTimeout; returns the worker thread count ({@code defaultThreads} when unset), checked. */
-    static int checkTimeoutsAndThreads(String requestTimeout, String startupTimeout, Integer threads, int defaultThreads) {
-        duration("requestTimeout", requestTimeout, "30s");
+    /**
+     * Checks requestTimeout (longer than kafka.timeout, so a wait on the log ends in the service's
+     * 503 rather than the caller's timeout) and startupTimeout; returns the worker thread count
+     * ({@code defaultThreads} when unset), checked.
+     */
+    static int checkTimeoutsAndThreads(String requestTimeout, String startupTimeout, Integer threads, int defaultThreads, Kafka kafka) {
+        Duration request = duration("requestTimeout", requestTimeout, "30s");
+        if (request.compareTo(kafka.log().timeout()) <= 0) {
+            throw new IllegalArgumentException("requestTimeout (" + request.toMillis() + " ms) must be longer than kafka.timeout ("
+                    + kafka.log().timeout().toMillis() + " ms)");
+        }
         duration("startupTimeout", startupTimeout, "5m");
         int t = threads == null ? defaultThreads : threads;
         if (t < 1 || t > 1024) throw new IllegalArgumentException("threads must be 1..1024");
@@ -134,7 +146,7 @@ final class ProcessConfig {
         UploadService {
             if (listen == null) listen = "127.0.0.1:7100";
             checkService(listen, data, kafka, storage, tls);
-            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64);
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64, kafka);
         }
 
         Common common() { return ProcessConfig.common(listen, requestTimeout, startupTimeout, threads, tls); }
@@ -156,7 +168,7 @@ final class ProcessConfig {
             uploadServices = checkUrls("uploadServices", uploadServices, true, tls);
             gcServices = checkUrls("gcServices", gcServices, false, tls);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
-            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64);
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 64, kafka);
         }
 
         Duration window() { return duration("", validationWindow, "30s"); }
@@ -188,7 +200,7 @@ final class ProcessConfig {
             namespacePrefixes = namespacePrefixes == null ? List.of() : List.copyOf(namespacePrefixes);
             gc(grace, interval, maxDeletesPerPass, uploadExpiry, orphanGrace, untaggedRetention, timeMachine, namespacePrefixes);
             if (duration("validationWindow", validationWindow, "30s").isZero()) throw new IllegalArgumentException("validationWindow must be positive");
-            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 16);
+            threads = checkTimeoutsAndThreads(requestTimeout, startupTimeout, threads, 16, kafka);
         }
 
         private static GcConfig gc(String grace, String interval, Integer max, String expiry, String orphanGrace,

@@ -3,7 +3,6 @@ package dev.strata.cli;
 import dev.strata.core.log.EventLog;
 import dev.strata.core.log.LogConfig;
 import dev.strata.core.log.Projection;
-import dev.strata.core.oci.Reference;
 import dev.strata.core.metrics.Health;
 import dev.strata.core.metrics.JvmMetrics;
 import dev.strata.core.metrics.MeteredUploadService;
@@ -43,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ServiceProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
+    /** How long the gateway's /readyz waits for the services' (each answers from sampled state, at once). */
+    static final Duration READY_PROBE = Duration.ofMillis(750);
     private final Closer open = new Closer();
     private int port;
     private int adminPort;
@@ -120,7 +121,7 @@ final class ServiceProcess implements AutoCloseable {
         awaitKafka(log, common.startupTimeout());
         ChunkStore chunks = keep(chunkStore(storage, common.requestTimeout(), ssl));
         RocksKvStore kv = keep(new RocksKvStore(data));
-        EventLog events = keep(new EventLog(log, common.requestTimeout()));
+        EventLog events = keep(new EventLog(log));
         Metrics metrics = new Metrics();
         JvmMetrics.register(metrics);
         StorageMetrics.export(metrics, chunks);
@@ -130,16 +131,17 @@ final class ServiceProcess implements AutoCloseable {
     /**
      * Serves {@code service}'s internal API: ready when {@code projection} runs and is caught up
      * ({@link ProjectionMonitor}, which also exports its lag), and every operation first awaits the
-     * projection up to the log end.
+     * projection up to the log end (reads: served as applied while the log is down).
      */
     private InternalServer serve(String service, Base b, Projection projection) throws IOException {
-        new ProjectionMonitor(b.metrics(), b.health(), Clock.systemUTC()).watch(projection);
+        keep(new ProjectionMonitor(b.metrics(), b.health(), Clock.systemUTC())).watch(projection);
         ProcessConfig.Common c = b.common();
         InternalServer s = keep(new InternalServer(service, new InetSocketAddress(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen())),
                 c.threads(), b.health(), b.metrics(), c.tls() == null ? null : c.tls().server()));
         port = s.port();
         adminPort = port;
-        s.beforeOp(() -> projection.awaitLogEnd(c.requestTimeout()));
+        s.beforeOp(() -> projection.awaitLogEnd(c.requestTimeout()))
+                .beforeRead(() -> projection.awaitLogEndOrServeApplied(c.requestTimeout()));
         return s;
     }
 
@@ -186,7 +188,7 @@ final class ServiceProcess implements AutoCloseable {
             // longest an append checked within it may take to reach the log (metadata, then delivery: one producer bound
             // each); retention deletes through the manifest-service, which asks back (gc.manifestStillDue) under the
             // repository's lock
-            Duration fenceWait = c.window().plus(timeout.multipliedBy(2));
+            Duration fenceWait = c.window().plus(b.events().config().timeout().multipliedBy(2));
             GcService gc = p.keep(GcWiring.start(b.events(), b.kv(), b.chunks(), Clock.systemUTC(), c.gc(), timeout,
                     new GcWiring.Peers(Runnable::run, position -> { }, fenceWait, uploads::expireIdle,
                             manifests == null ? null : (repo, digest, stillDue) -> manifests.removeIfDue(repo, digest)), b.metrics()));
@@ -201,8 +203,10 @@ final class ServiceProcess implements AutoCloseable {
             Duration timeout = c.timeout();
             javax.net.ssl.SSLContext ssl = c.internalTls() == null ? null : c.internalTls().client();
             ChunkStore chunks = p.keep(chunkStore(c.storage(), timeout, ssl));
-            RemoteUploadService uploads = new RemoteUploadService(client("upload-service", c.uploadServices(), timeout, ssl));
-            RemoteManifestService manifests = new RemoteManifestService(client("manifest-service", c.manifestServices(), timeout, ssl));
+            InternalClient uploadClient = client("upload-service", c.uploadServices(), timeout, ssl);
+            InternalClient manifestClient = client("manifest-service", c.manifestServices(), timeout, ssl);
+            RemoteUploadService uploads = new RemoteUploadService(uploadClient);
+            RemoteManifestService manifests = new RemoteManifestService(manifestClient);
             GatewayConfig gw = GatewayConfig.defaults(ProcessConfig.host(c.listen()), ProcessConfig.port(c.listen()));
             if (c.eventLoops() != null) {
                 gw = new GatewayConfig(gw.host(), gw.port(), gw.chunkBytes(), gw.maxManifestBytes(), gw.maxBlobBytes(), gw.maxPageSize(),
@@ -216,15 +220,10 @@ final class ServiceProcess implements AutoCloseable {
             Metrics metrics = new Metrics();
             JvmMetrics.register(metrics);
             StorageMetrics.export(metrics, chunks);
+            // ready when some instance of each service is ready (their own /readyz, answered from sampled state)
             Health health = new Health()
-                    .check("upload-service", () -> {
-                        uploads.session("readyz-probe");
-                        return null;
-                    })
-                    .check("manifest-service", () -> {
-                        manifests.statManifest("strata/readyz", Reference.parse("probe"));
-                        return null;
-                    });
+                    .check("upload-service", () -> uploadClient.notReady(READY_PROBE))
+                    .check("manifest-service", () -> manifestClient.notReady(READY_PROBE));
             gateway.monitoring(metrics, health);
             if (!c.gcServices().isEmpty()) {
                 RemoteGc gc = new RemoteGc(client("gc-service", c.gcServices(), timeout, ssl));

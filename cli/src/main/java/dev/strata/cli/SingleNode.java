@@ -55,6 +55,9 @@ public final class SingleNode implements AutoCloseable {
     private final Metrics metrics = new Metrics();
     private final Health health = new Health();
     private boolean internalHttp;
+    private volatile EmbeddedKafka kafka;
+    private java.nio.file.Path kafkaDir;
+    private boolean fsync;
 
     private SingleNode() {}
 
@@ -86,8 +89,12 @@ public final class SingleNode implements AutoCloseable {
     private void boot(ServeConfig c, GcConfig gcConfig) throws IOException {
         // first: nothing under the data directory is touched unless this process owns it
         open.push(DataLock.acquire(c.data(), "strata serve"));
-        EmbeddedKafka kafka = EmbeddedKafka.start(c.data().resolve("kafka"), c.fsync());
-        open.push(kafka);
+        kafka = EmbeddedKafka.start(c.data().resolve("kafka"), c.fsync());
+        kafkaDir = c.data().resolve("kafka");
+        fsync = c.fsync();
+        open.push(() -> {
+            if (kafka != null) kafka.close();
+        });
         bootstrapServers = kafka.bootstrapServers();
         LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
@@ -99,7 +106,7 @@ public final class SingleNode implements AutoCloseable {
         open.push(manifestsKv);
         RocksKvStore gcKv = new RocksKvStore(c.data().resolve("meta/gc"));
         open.push(gcKv);
-        EventLog events = new EventLog(log, TIMEOUT);
+        EventLog events = new EventLog(log);
         open.push(events);
         Clock clock = Clock.systemUTC();
         uploads = new UploadServiceImpl(events, uploadsKv, chunks, clock, TIMEOUT);
@@ -133,8 +140,9 @@ public final class SingleNode implements AutoCloseable {
         Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));
-        new ProjectionMonitor(metrics, health, clock)
-                .watch(uploads.projection(), manifests.projection(), gc.projection())
+        ProjectionMonitor monitor = new ProjectionMonitor(metrics, health, clock);
+        open.push(monitor);
+        monitor.watch(uploads.projection(), manifests.projection(), gc.projection())
                 .observe(inspector.projection());
         JvmMetrics.register(metrics);
         dev.strata.storage.StorageMetrics.export(metrics, chunks);
@@ -178,6 +186,17 @@ public final class SingleNode implements AutoCloseable {
 
     /** The process's metrics registry ({@code GET /metrics} on the gateway). */
     public Metrics metrics() { return metrics; }
+
+    /** Tests: stops the embedded broker (the services keep running, as with a broker that died). */
+    public synchronized void stopBroker() {
+        if (kafka != null) kafka.close();
+        kafka = null;
+    }
+
+    /** Tests: starts the embedded broker again, on the same ports and data. */
+    public synchronized void startBroker() throws IOException {
+        if (kafka == null) kafka = EmbeddedKafka.start(kafkaDir, fsync);
+    }
 
     /** The embedded broker's address. */
     public String bootstrapServers() { return bootstrapServers; }

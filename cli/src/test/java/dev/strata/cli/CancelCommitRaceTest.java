@@ -113,7 +113,7 @@ class CancelCommitRaceTest {
 
     private static UploadServiceImpl instance(Closer open, LogConfig log, Path data, ChunkStore chunks) {
         RocksKvStore kv = open.push(new RocksKvStore(data));
-        EventLog events = open.push(new EventLog(log, TIMEOUT));
+        EventLog events = open.push(new EventLog(log));
         return open.push(new UploadServiceImpl(events, kv, chunks, Clock.systemUTC(), TIMEOUT)).start();
     }
 }

@@ -59,7 +59,7 @@ class InternalTlsTest {
         nodeA = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-a"), "node-a", null, null, null, null, 4, nodeTls)));
         StorageNode nodeB = keep(StorageNode.start(new StorageNodeConfig("127.0.0.1:0", "rocksdb", dir.resolve("node-b"), "node-b", null, null, null, null, 4, nodeTls)));
         var storage = new ProcessConfig.Storage(Map.of("node-a", "https://127.0.0.1:" + nodeA.port(), "node-b", "https://127.0.0.1:" + nodeB.port()), 2, 2);
-        var log = new ProcessConfig.Kafka(kafka.bootstrapServers(), "tls" + System.nanoTime() + ".", 2, (short) 1, null);
+        var log = new ProcessConfig.Kafka(kafka.bootstrapServers(), "tls" + System.nanoTime() + ".", 2, (short) 1, null, null);
         uploads = keep(ServiceProcess.upload(new ProcessConfig.UploadService("127.0.0.1:0", dir.resolve("uploads"), log, storage, "30s", "2m", 8, tls)));
         List<String> uploadUrls = List.of("https://127.0.0.1:" + uploads.port());
         ServiceProcess manifests = keep(ServiceProcess.manifest(new ProcessConfig.ManifestService("127.0.0.1:0", dir.resolve("manifests"), log,

@@ -50,6 +50,20 @@ class ProcessConfigTest {
     }
 
     @Test
+    void kafkaTimeoutBoundsWaitsOnTheLogIsValidatedAndShorterThanRequestTimeout() throws Exception {
+        ProcessConfig.UploadService d = load(ProcessConfig.UploadService.class, "data: uploads\n" + KAFKA_AND_STORAGE, Map.of());
+        assertEquals(Duration.ofSeconds(5), d.kafka().log().timeout());
+        ProcessConfig.UploadService c = load(ProcessConfig.UploadService.class, "data: uploads\n" + KAFKA_AND_STORAGE,
+                Map.of("STRATA_CONFIG_KAFKA_TIMEOUT", "2s"));
+        assertEquals(Duration.ofSeconds(2), c.kafka().log().timeout());
+        String tooShort = error(ProcessConfig.UploadService.class, "data: uploads\n" + KAFKA_AND_STORAGE.replace("kafka:\n", "kafka:\n  timeout: 100ms\n"));
+        assertTrue(tooShort.contains("kafka.timeout must be between 500ms and 5m"), tooShort);
+        String longer = error(ProcessConfig.ManifestService.class, "data: m\n" + KAFKA_AND_STORAGE.replace("kafka:\n", "kafka:\n  timeout: 40s\n")
+                + "uploadServices: [http://127.0.0.1:7100]\n");
+        assertTrue(longer.contains("requestTimeout (30000 ms) must be longer than kafka.timeout (40000 ms)"), longer);
+    }
+
+    @Test
     void manifestServiceGcServiceAndGatewayLoadWithTheirDependencies() throws Exception {
         ProcessConfig.ManifestService m = load(ProcessConfig.ManifestService.class, "data: m\n" + KAFKA_AND_STORAGE
                 + "uploadServices: [http://127.0.0.1:7100]\ngcServices: [http://127.0.0.1:7300]\nvalidationWindow: 10s\n", Map.of());

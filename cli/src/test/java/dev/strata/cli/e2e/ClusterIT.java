@@ -491,6 +491,144 @@ class ClusterIT {
         assertTrue(acknowledged.size() >= 10, "the loop made progress: " + figures);
     }
 
+    /**
+     * Issue 22, "never hang": the broker killed, every process's /readyz (and HAProxy's) answers 503
+     * with a readable reason within 2 s; a push answers 503 UNAVAILABLE within the log bound
+     * (kafka.timeout, 5 s); the reads the projections answer keep working (manifests, tags, catalog),
+     * blob lookups answer 503 (they are the GC fence's barrier); the service logs hold at most two
+     * warnings each over 10 s; the broker back, everything turns ready and a push and pull succeed
+     * without restarting a service.
+     */
+    @Test
+    @Order(7)
+    void kafkaKilledGivesFastHonestAnswersQuietLogsAndRecoversWithoutRestarts() throws Exception {
+        awaitOk(lb, "/v2/"); // HAProxy has seen a gateway up (when this runs first)
+        String repo = "kafkadown/app-" + E2E.token();
+        byte[] config = E2E.randomBytes(120);
+        byte[] layer = E2E.randomBytes(5000);
+        byte[] manifest = lb.pushImage(repo, "v1", config, layer);
+        Map<String, String> readyz = new java.util.LinkedHashMap<>();
+        String[][] named = {{"upload-service-1", "upload-service-2"}, {"manifest-service-1", "manifest-service-2"}, {"gateway-1", "gateway-2"}};
+        String[][] ports = {env.get("UPLOAD_SERVICE_PORTS").split(" "), env.get("MANIFEST_SERVICE_PORTS").split(" "),
+                env.get("GATEWAY_ADMIN_PORTS").split(" ")};
+        for (int k = 0; k < named.length; k++) {
+            for (int i = 0; i < 2; i++) readyz.put(named[k][i], "http://127.0.0.1:" + ports[k][i] + "/readyz");
+        }
+        readyz.put("gc-service", "http://127.0.0.1:" + env.get("GC_SERVICE_PORT") + "/readyz");
+        readyz.put("haproxy", "http://127.0.0.1:" + port + "/readyz");
+        Duration readyBound = Duration.ofSeconds(2);
+        Duration requestBound = Duration.ofSeconds(5 + 2); // kafka.timeout's default, and slack for the round trip
+
+        Map<String, Long> before = logLines();
+        cluster("kill", "kafka");
+        try {
+            for (var e : readyz.entrySet()) {
+                HttpResponse<byte[]> r = null;
+                for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20); System.nanoTime() < end; Thread.sleep(200)) {
+                    r = timed(e.getKey() + " /readyz", readyBound, lb, e.getValue(), "GET", null);
+                    if (r.statusCode() == 503) break;
+                }
+                String body = new String(r.body(), StandardCharsets.UTF_8);
+                assertEquals(503, r.statusCode(), e.getKey() + ": " + body);
+                assertTrue(body.contains("event log unavailable: "), e.getKey() + ": " + body);
+                assertTrue(!body.contains("null"), e.getKey() + " gives a readable reason: " + body);
+            }
+            // pushes need the log: 503 with the spec's body within the bound (each request to a fresh connection's gateway)
+            for (int i = 0; i < 4; i++) {
+                assertUnavailable(timed("POST upload", requestBound, lb, "/v2/" + repo + "/blobs/uploads/", "POST", new byte[0]));
+                assertUnavailable(timed("manifest PUT", requestBound, lb, "/v2/" + repo + "/manifests/v" + (i + 2), "PUT", manifest));
+            }
+            // reads the projections answer keep working
+            String digest = E2E.digest(manifest);
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<byte[]> m = timed("manifest GET by tag", requestBound, lb, "/v2/" + repo + "/manifests/v1", "GET", null);
+                assertArrayEquals(manifest, m.body(), () -> new String(m.body(), StandardCharsets.UTF_8));
+                assertArrayEquals(manifest, timed("manifest GET by digest", requestBound, lb, "/v2/" + repo + "/manifests/" + digest, "GET", null).body());
+                HttpResponse<byte[]> tags = timed("tags list", requestBound, lb, "/v2/" + repo + "/tags/list", "GET", null);
+                assertEquals(200, tags.statusCode(), () -> new String(tags.body(), StandardCharsets.UTF_8));
+                assertTrue(new String(tags.body(), StandardCharsets.UTF_8).contains("\"v1\""));
+                HttpResponse<byte[]> catalog = timed("catalog", requestBound, lb, "/v2/_catalog?n=10000", "GET", null);
+                assertEquals(200, catalog.statusCode());
+                assertTrue(new String(catalog.body(), StandardCharsets.UTF_8).contains(repo));
+                // blob lookups stay strict (the GC fence): 503, fast
+                assertUnavailable(timed("blob GET", requestBound, lb, "/v2/" + repo + "/blobs/" + E2E.digest(layer), "GET", null));
+            }
+            // quiet logs: at most two WARN/ERROR lines per process since the kill (at least ~10 s of Kafka being down)
+            long wait = TimeUnit.SECONDS.toMillis(10);
+            Thread.sleep(wait);
+            Map<String, List<String>> noisy = warnings(before);
+            System.out.println("kafka down: warnings per process over >= 10 s: " + noisy);
+            for (var e : noisy.entrySet()) {
+                assertTrue(e.getValue().size() <= 2, e.getKey() + " logged more than one line per change while Kafka was down: " + e.getValue());
+            }
+        } finally {
+            cluster("restart", "kafka");
+        }
+        long t0 = System.nanoTime();
+        for (var e : readyz.entrySet()) {
+            HttpResponse<byte[]> r = null;
+            for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120); System.nanoTime() < end; Thread.sleep(250)) {
+                r = timed(e.getKey() + " /readyz", readyBound, lb, e.getValue(), "GET", null);
+                if (r.statusCode() == 200) break;
+            }
+            HttpResponse<byte[]> last = r;
+            assertEquals(200, last.statusCode(), () -> e.getKey() + " ready again: " + new String(last.body(), StandardCharsets.UTF_8) + logs());
+        }
+        System.out.println("kafka down: every /readyz 200 again " + (System.nanoTime() - t0) / 1_000_000 + " ms after the broker's ready line");
+        byte[] config2 = E2E.randomBytes(130);
+        byte[] layer2 = E2E.randomBytes(7000);
+        byte[] again = lb.pushImage(repo, "v2", config2, layer2);
+        assertArrayEquals(again, lb.getManifest(repo, "v2").body());
+        lb.assertBlobBytes(repo, layer2);
+        lb.assertBlobBytes(repo, layer);
+    }
+
+    /** One request with a bound: it must answer within {@code bound}; prints the time taken. */
+    private static HttpResponse<byte[]> timed(String what, Duration bound, RegistryClient c, String url, String method, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(c.uri(url)).timeout(bound.plusSeconds(30)).header("Accept", RegistryClient.ACCEPT_ALL)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (method.equals("PUT")) b.header("Content-Type", RegistryClient.OCI_MANIFEST);
+        long t0 = System.nanoTime();
+        HttpResponse<byte[]> r = c.http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("kafka down: " + what + " -> " + r.statusCode() + " in " + ms + " ms");
+        assertTrue(ms < bound.toMillis(), () -> what + " must answer within " + bound.toMillis() + " ms while Kafka is down; took " + ms
+                + " ms: " + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+        return r;
+    }
+
+    private static void assertUnavailable(HttpResponse<byte[]> r) {
+        String body = new String(r.body(), StandardCharsets.UTF_8);
+        assertEquals(503, r.statusCode(), body);
+        assertTrue(body.contains("\"code\":\"UNAVAILABLE\""), "the spec's error body: " + body);
+    }
+
+    private static final List<String> SERVICES = List.of("upload-service-1", "upload-service-2", "manifest-service-1", "manifest-service-2",
+            "gc-service", "gateway-1", "gateway-2");
+
+    /** Lines in each service's log so far. */
+    private static Map<String, Long> logLines() throws IOException {
+        Map<String, Long> out = new HashMap<>();
+        for (String s : SERVICES) {
+            try (var lines = Files.lines(dir.resolve("logs/" + s + ".log"))) {
+                out.put(s, lines.count());
+            }
+        }
+        return out;
+    }
+
+    /** The WARN and ERROR lines each service logged after {@code before}. */
+    private static Map<String, List<String>> warnings(Map<String, Long> before) throws IOException {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (String s : SERVICES) {
+            try (var lines = Files.lines(dir.resolve("logs/" + s + ".log"))) {
+                out.put(s, lines.skip(before.get(s)).filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).toList());
+            }
+        }
+        return out;
+    }
+
     /** Pushes config, layer and a manifest under the tag; the manifest bytes when acknowledged, else null. */
     private static byte[] push(RegistryClient c, Duration bound, String repo, String tag, byte[] config, byte[] layer)
             throws IOException, InterruptedException {

@@ -29,25 +29,32 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Appends events to Kafka. An append returns once the broker has acknowledged the record with
- * acks=all (idempotent producer), i.e. once it is durable by Kafka's definition.
+ * acks=all (idempotent producer), i.e. once it is durable by Kafka's definition. Each append is
+ * bounded as a whole by {@link LogConfig#timeout} (waiting for metadata, the send and its
+ * acknowledgement); past it, or when the broker refuses, it fails with UNAVAILABLE and the record
+ * is abandoned by the producer too (delivery.timeout.ms), so it is not appended later. While the
+ * log is known to be down ({@link LogStatus}) an append fails at once.
  */
 public final class EventLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLog.class);
     private final LogConfig config;
     private final KafkaProducer<String, byte[]> producer;
     private final Duration timeout;
+    private final LogStatus status;
 
-    public EventLog(LogConfig config, Duration timeout) {
+    public EventLog(LogConfig config) {
         this.config = config;
-        this.timeout = timeout;
+        this.timeout = config.timeout();
+        this.status = LogStatus.of(config);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, LogConfig.MAX_EVENT_BYTES);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis(), 1000));
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(timeout.toMillis() - 1, 999));
+        // one bound for the whole append: metadata (max.block), the request and its retries (delivery)
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "strata-producer");
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
@@ -61,17 +68,33 @@ public final class EventLog implements AutoCloseable {
                 EventCodec.encode(event), List.of(
                         new RecordHeader(EventCodec.TYPE_HEADER, EventCodec.typeName(event).getBytes(StandardCharsets.UTF_8)),
                         new RecordHeader(EventCodec.VERSION_HEADER, Integer.toString(EventCodec.VERSION).getBytes(StandardCharsets.UTF_8))));
+        // known down: answer at once (the readiness sampler notices the broker back)
+        if (!status.worthTrying()) throw OciError.UNAVAILABLE.exception(status.unavailable());
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            RecordMetadata md = producer.send(rec).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            var sent = producer.send(rec); // blocks at most max.block.ms for metadata
+            RecordMetadata md = sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            status.reached();
             return new Position(md.topic(), md.partition(), md.offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw OciError.UNAVAILABLE.exception("interrupted while appending to the event log");
-        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            LOG.warn("append of {} failed: {}", EventCodec.typeName(event), cause.toString());
-            throw new dev.strata.core.oci.OciException(OciError.UNAVAILABLE, "event log unavailable: " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw unavailable(event, new TimeoutException("no acknowledgement from Kafka within " + timeout.toMillis() + " ms"));
+        } catch (ExecutionException | org.apache.kafka.common.KafkaException e) {
+            throw unavailable(event, e instanceof ExecutionException ? e.getCause() : e);
         }
+    }
+
+    /**
+     * UNAVAILABLE for a failed append. A broker that does not answer (a retriable error: timeout,
+     * disconnection) marks the log down ({@link LogStatus}, which logs the change once); any other
+     * failure is logged here, one line.
+     */
+    private dev.strata.core.oci.OciException unavailable(Event event, Throwable cause) {
+        if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.RetriableException) status.failed(cause);
+        else LOG.warn("append of {} failed: {}", EventCodec.typeName(event), LogStatus.describe(cause));
+        return new dev.strata.core.oci.OciException(OciError.UNAVAILABLE, "event log unavailable: " + LogStatus.describe(cause), cause);
     }
 
     /**

@@ -61,6 +61,7 @@ public final class Projection implements AutoCloseable {
     private volatile Throwable failure;
     private volatile Map<TopicPartition, Long> startEnd = Map.of();
     private org.apache.kafka.clients.admin.Admin admin;
+    private final LogStatus status;
 
     public Projection(String name, LogConfig config, List<Event.Topic> topics, KvStore store, Handler handler) {
         this(name, config, topics, store, handler, e -> { });
@@ -79,6 +80,7 @@ public final class Projection implements AutoCloseable {
         this.store = store;
         this.handler = handler;
         this.pending = new PendingWrites(store);
+        this.status = LogStatus.of(config);
         this.thread = new Thread(this::run, "projection-" + name);
         this.thread.setDaemon(true);
     }
@@ -126,8 +128,13 @@ public final class Projection implements AutoCloseable {
      */
     public Position appendAndAwait(EventLog log, Event event, Duration timeout) {
         Position p = log.append(event);
-        await(p, timeout);
+        await(p, bounded(timeout));
         return p;
+    }
+
+    /** A request waits on the log at most {@link LogConfig#timeout}. */
+    private Duration bounded(Duration timeout) {
+        return timeout.compareTo(config.timeout()) < 0 ? timeout : config.timeout();
     }
 
     /** Blocks until the record at {@code pos} (and all before it in its partition) is applied. */
@@ -137,7 +144,7 @@ public final class Projection implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (monitor) {
             while (true) {
-                if (failure != null) throw new OciException(OciError.UNAVAILABLE, "projection " + name + " stopped: " + failure.getMessage(), failure);
+                if (failure != null) throw new OciException(OciError.UNAVAILABLE, "projection " + name + " stopped: " + LogStatus.describe(failure), failure);
                 Long a = applied.get(tp);
                 if (a != null && a > pos.offset()) return;
                 if (!running) throw OciError.UNAVAILABLE.exception("projection " + name + " is shut down");
@@ -155,15 +162,20 @@ public final class Projection implements AutoCloseable {
 
     /**
      * The current end of every partition this projection consumes. Await {@code end - 1} to have
-     * applied all of it. One list-offsets request through a shared admin client.
+     * applied all of it. One list-offsets request through a shared admin client, bounded by
+     * {@code timeout} and {@link LogConfig#timeout}; UNAVAILABLE ("event log unavailable: ...") when
+     * the broker does not answer in time. The outcome updates the process's {@link LogStatus}.
      */
     public Map<TopicPartition, Long> endOffsets(Duration timeout) {
         org.apache.kafka.clients.admin.Admin a = admin();
         Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> req = new HashMap<>();
         for (TopicPartition tp : applied.keySet()) req.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest());
+        Duration t = bounded(timeout);
         try {
-            var res = a.listOffsets(req, new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED))
-                    .all().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            var res = a.listOffsets(req, new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED)
+                            .timeoutMs((int) t.toMillis()))
+                    .all().get(t.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            status.reached();
             Map<TopicPartition, Long> out = new HashMap<>();
             res.forEach((tp, info) -> out.put(tp, info.offset()));
             return out;
@@ -171,15 +183,51 @@ public final class Projection implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw OciError.UNAVAILABLE.exception("interrupted");
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new OciException(OciError.UNAVAILABLE, "event log unavailable: " + e.getMessage(), e);
+            Throwable cause = e instanceof java.util.concurrent.TimeoutException
+                    ? new java.util.concurrent.TimeoutException("no answer from Kafka within " + t.toMillis() + " ms") : e.getCause();
+            status.failed(cause);
+            throw new OciException(OciError.UNAVAILABLE, "event log unavailable: " + LogStatus.describe(cause), cause);
         }
     }
 
-    /** Waits until this projection has applied everything in the log as of now (reads after writes). */
+    /**
+     * Waits until this projection has applied everything in the log as of now (reads after writes):
+     * the barrier of commands. While the log is known to be down ({@link LogStatus}) it answers
+     * UNAVAILABLE at once (the readiness sampler notices the broker back); else the
+     * lookup and the wait are bounded by {@link LogConfig#timeout}.
+     */
     public void awaitLogEnd(Duration timeout) {
-        for (var e : endOffsets(timeout).entrySet()) {
-            await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1), timeout);
+        if (!status.worthTrying()) throw OciError.UNAVAILABLE.exception(status.unavailable());
+        long deadline = System.nanoTime() + bounded(timeout).toNanos();
+        awaitAll(endOffsets(timeout), deadline);
+    }
+
+    /** Awaits every partition's {@code end - 1} until {@code deadline} (nanoTime): one bound for the lookup and the wait. */
+    private void awaitAll(Map<TopicPartition, Long> end, long deadline) {
+        for (var e : end.entrySet()) {
+            await(new Position(e.getKey().topic(), e.getKey().partition(), e.getValue() - 1),
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
+    }
+
+    /**
+     * The barrier of reads the projection can answer while the log is down: as {@link #awaitLogEnd},
+     * but when the log end cannot be read (the broker is down or does not answer within the bound)
+     * it returns, and the read is served from what this projection has applied. Such a read misses
+     * at most the writes other instances had acknowledged that this one had not fetched yet when it
+     * lost the log; no write is acknowledged through an instance that cannot reach the log.
+     */
+    public void awaitLogEndOrServeApplied(Duration timeout) {
+        if (status.unavailable() != null) return;
+        long deadline = System.nanoTime() + bounded(timeout).toNanos();
+        Map<TopicPartition, Long> end;
+        try {
+            end = endOffsets(timeout);
+        } catch (OciException e) {
+            if (status.unavailable() != null) return; // the log is down: serve what is applied
+            throw e;
+        }
+        awaitAll(end, deadline);
     }
 
     private synchronized org.apache.kafka.clients.admin.Admin admin() {
@@ -187,6 +235,8 @@ public final class Projection implements AutoCloseable {
             Properties p = new Properties();
             p.put(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
             p.put(org.apache.kafka.clients.admin.AdminClientConfig.CLIENT_ID_CONFIG, "strata-offsets-" + name);
+            p.put(org.apache.kafka.clients.admin.AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
+            p.put(org.apache.kafka.clients.admin.AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) config.timeout().toMillis());
             admin = org.apache.kafka.clients.admin.Admin.create(p);
         }
         return admin;

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Each attempt has the per-request timeout; the whole call ends by its deadline with
  *       UNAVAILABLE (503, the spec's error body), never a hang, and after {@link #UNREACHABLE_GRACE}
  *       when no instance accepts connections at all.</li>
+ *   <li>Once every instance has answered 503 in one call (all of them lack a dependency, such as
+ *       the event log), the call ends with the last instance's error as it answered it, instead of
+ *       trying them again until the deadline.</li>
  * </ul>
  * Errors the service answered (404, 416, ...) come back as the same {@link OciException}.
  */
@@ -94,6 +97,7 @@ public final class InternalClient {
         long begin = System.nanoTime();
         long end = begin + deadline.toNanos();
         boolean reachedAny = false;
+        int unavailableAnswers = 0;
         String last = "no attempt";
         int start = Math.floorMod(next.getAndIncrement(), endpoints.size());
         for (int attempt = 0; ; attempt++) {
@@ -112,6 +116,7 @@ public final class InternalClient {
                 if (r.statusCode() == 200) return Json.MAPPER.readTree(r.body());
                 OciException e = error(r);
                 if (e.error() != OciError.UNAVAILABLE) throw e;
+                if (++unavailableAnswers >= endpoints.size() && idempotent) throw e;
                 last = base + ": " + e.getMessage();
                 mayHaveApplied = true;
             } catch (ConnectException | HttpConnectTimeoutException e) {
@@ -134,6 +139,40 @@ public final class InternalClient {
             if ((attempt + 1) % endpoints.size() == 0) pause(end);
         }
         throw OciError.UNAVAILABLE.exception(service + " unavailable for " + op + " within " + deadline.toMillis() + " ms: " + last);
+    }
+
+    /**
+     * Null when at least one instance answers {@code GET /readyz} with 200 within {@code timeout}
+     * (all are asked at once), else one line: each instance and why it is not ready (its checks'
+     * reasons, or that it did not answer).
+     */
+    public String notReady(Duration timeout) {
+        List<java.util.concurrent.CompletableFuture<String>> answers = endpoints.stream().map(base -> http.sendAsync(
+                        HttpRequest.newBuilder(base.resolve(dev.strata.core.metrics.Monitoring.READYZ)).timeout(timeout).GET().build(),
+                        HttpResponse.BodyHandlers.ofByteArray())
+                .orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .handle((r, err) -> err != null ? base + " did not answer (" + dev.strata.core.log.LogStatus.describe(err) + ")"
+                        : r.statusCode() == 200 ? null : base + " " + reasons(r.body()))).toList();
+        List<String> why = new java.util.ArrayList<>();
+        for (var a : answers) {
+            String w = a.join();
+            if (w == null) return null;
+            why.add(w);
+        }
+        return service + " not ready: " + String.join("; ", why);
+    }
+
+    /** The reasons of a /readyz body: each failing check as "name: reason". */
+    private static String reasons(byte[] body) {
+        try {
+            List<String> out = new java.util.ArrayList<>();
+            Json.MAPPER.readTree(body).path("checks").fields().forEachRemaining(e -> {
+                if (!"ok".equals(e.getValue().asText())) out.add(e.getKey() + ": " + e.getValue().asText());
+            });
+            return out.isEmpty() ? "not ready" : String.join(", ", out);
+        } catch (IOException e) {
+            return "answered an unreadable /readyz";
+        }
     }
 
     /** After trying every instance once: back off a little before the next round (bounded by the deadline). */

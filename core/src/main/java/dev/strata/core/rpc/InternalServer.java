@@ -44,7 +44,9 @@ import org.slf4j.MDC;
  *
  * Operations run on a bounded pool of worker threads (they block). Before each operation the
  * {@code beforeOp} hook runs: services use it to await their projection up to the log end, so a
- * write acknowledged by any instance is seen by the next request on any other.
+ * write acknowledged by any instance is seen by the next request on any other. Operations
+ * registered with {@link #read} run the {@code beforeRead} hook instead (services: the same wait,
+ * but served from the projection as applied when the log is down).
  */
 public final class InternalServer implements AutoCloseable {
     public static final String PREFIX = "/internal/v1/";
@@ -65,7 +67,9 @@ public final class InternalServer implements AutoCloseable {
     private final Metrics metrics;
     private final HttpMetrics http;
     private final Map<String, Op> ops = new ConcurrentHashMap<>();
+    private final java.util.Set<String> reads = ConcurrentHashMap.newKeySet();
     private volatile Runnable beforeOp = () -> { };
+    private volatile Runnable beforeRead = null;
 
     /** Binds {@code addr} (port 0 picks a free one) and starts serving, with metrics of its own. */
     public InternalServer(String service, InetSocketAddress addr, int threads, Health health) throws IOException {
@@ -120,9 +124,22 @@ public final class InternalServer implements AutoCloseable {
         return this;
     }
 
-    /** Runs before every operation (e.g. awaiting the projection up to the log end). */
+    /** Registers a read-only operation: {@code beforeRead} runs before it instead of {@code beforeOp}. */
+    public InternalServer read(String name, Op op) {
+        op(name, op);
+        reads.add(name);
+        return this;
+    }
+
+    /** Runs before every operation (e.g. awaiting the projection up to the log end); before reads too unless {@link #beforeRead} is set. */
     public InternalServer beforeOp(Runnable hook) {
         this.beforeOp = hook;
+        return this;
+    }
+
+    /** Runs before every operation registered with {@link #read}. */
+    public InternalServer beforeRead(Runnable hook) {
+        this.beforeRead = hook;
         return this;
     }
 
@@ -150,7 +167,8 @@ public final class InternalServer implements AutoCloseable {
             byte[] body = readBounded(x.getRequestBody());
             in = body.length;
             JsonNode args = body.length == 0 ? Json.MAPPER.createObjectNode() : Json.MAPPER.readTree(body);
-            beforeOp.run();
+            Runnable read = beforeRead;
+            (read != null && reads.contains(name) ? read : beforeOp).run();
             Object result = op.call(args);
             respond(x, route, in, 200, "application/json", Json.write(result == null ? Json.MAPPER.nullNode() : result));
         } catch (OciException e) {

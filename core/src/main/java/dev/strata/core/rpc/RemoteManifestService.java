@@ -152,30 +152,30 @@ public final class RemoteManifestService implements ManifestService {
                 }).op("manifests.unlinkBlob", a -> {
                     manifests.unlinkBlob(text(a, "repository"), Digest.parse(text(a, "digest")));
                     return null;
-                }).op("manifests.isBlobLinked", a -> manifests.isBlobLinked(text(a, "repository"), Digest.parse(text(a, "digest"))))
+                }).read("manifests.isBlobLinked", a -> manifests.isBlobLinked(text(a, "repository"), Digest.parse(text(a, "digest"))))
                 .op("manifests.putManifest", a -> {
                     Put p = Json.MAPPER.treeToValue(a, Put.class);
                     PutResult r = manifests.putManifest(p.repository(), Reference.parse(p.reference()), p.contentType(), p.body(), p.actor());
                     return new PutAnswer(r.digest().toString(), r.subject());
                 })
-                .op("manifests.getManifest", a -> {
+                .read("manifests.getManifest", a -> {
                     Stored s = manifests.getManifest(text(a, "repository"), Reference.parse(text(a, "reference")));
                     return new StoredAnswer(s.record(), s.bytes());
                 })
-                .op("manifests.statManifest", a -> manifests.statManifest(text(a, "repository"), Reference.parse(text(a, "reference"))).orElse(null))
+                .read("manifests.statManifest", a -> manifests.statManifest(text(a, "repository"), Reference.parse(text(a, "reference"))).orElse(null))
                 .op("manifests.delete", a -> {
                     manifests.delete(text(a, "repository"), Reference.parse(text(a, "reference")), optText(a, "actor"));
                     return null;
                 })
-                .op("manifests.tagHistory", a -> manifests.tagHistory(text(a, "repository"), text(a, "tag"), a.path("limit").asInt(100)))
+                .read("manifests.tagHistory", a -> manifests.tagHistory(text(a, "repository"), text(a, "tag"), a.path("limit").asInt(100)))
                 .op("manifests.restoreTag", a -> {
                     String d = optText(a, "digest");
                     return manifests.restoreTag(text(a, "repository"), text(a, "tag"), d == null ? null : Digest.parse(d),
                             a.hasNonNull("at") ? a.get("at").asLong() : null, optText(a, "actor")).toString();
                 })
-                .op("manifests.tags", a -> manifests.tags(text(a, "repository"), optText(a, "last"), a.path("n").asInt(100)))
-                .op("manifests.catalog", a -> manifests.catalog(optText(a, "last"), a.path("n").asInt(100)))
-                .op("manifests.referrers", a -> manifests.referrers(text(a, "repository"), Digest.parse(text(a, "subject")),
+                .read("manifests.tags", a -> manifests.tags(text(a, "repository"), optText(a, "last"), a.path("n").asInt(100)))
+                .read("manifests.catalog", a -> manifests.catalog(optText(a, "last"), a.path("n").asInt(100)))
+                .read("manifests.referrers", a -> manifests.referrers(text(a, "repository"), Digest.parse(text(a, "subject")),
                         optText(a, "artifactType")));
     }
 }

@@ -68,7 +68,7 @@ public final class RemoteUploadService implements UploadService {
     /** Serves {@code uploads} as the operations this client calls. */
     public static void bind(InternalServer server, UploadService uploads) {
         server.op("uploads.start", a -> uploads.start(text(a, "repository")))
-                .op("uploads.session", a -> uploads.session(text(a, "uploadId")).orElse(null))
+                .read("uploads.session", a -> uploads.session(text(a, "uploadId")).orElse(null))
                 .op("uploads.append", a -> {
                     Append c = Json.MAPPER.treeToValue(a, Append.class);
                     return uploads.append(c.uploadId(), c.offset(), c.chunks());
