@@ -81,7 +81,7 @@ final class BlobUploadHandler {
             Digest d = Digest.parse(digestParam);
             s.blocking(() -> s.uploads().start(r.name()))
                     .compose(session -> writeBody(r, session, d.newMessageDigest(), null)
-                            .compose(body -> complete(r, session, body, d)))
+                            .compose(body -> complete(r, session, body, d).andThen(ar -> body.hold().close())))
                     .onSuccess(blob -> created(r, Digest.parse(blob.digest())))
                     .onFailure(t -> Http.fail(req, t));
             return;
@@ -106,7 +106,8 @@ final class BlobUploadHandler {
             return digestAt(session).compose(md -> writeBody(r, session, md, range).compose(body ->
                     s.blocking(() -> s.uploads().append(session.uploadId(), session.size(), body.chunks()))
                             .onFailure(t -> ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks()))
-                            .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))));
+                            .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))
+                            .andThen(ar -> body.hold().close())));
         }).onSuccess(after -> {
             accepted(r, after.uploadId(), after.size());
             Http.empty(r.req().response(), 202);
@@ -123,25 +124,31 @@ final class BlobUploadHandler {
         session(r).compose(session -> {
             long[] range = contentRange(r.req(), session);
             return digestAt(session).compose(md -> writeBody(r, session, md, range))
-                    .compose(body -> complete(r, session, body, d));
+                    .compose(body -> complete(r, session, body, d).andThen(ar -> body.hold().close()));
         }).onSuccess(blob -> created(r, Digest.parse(blob.digest())))
           .onFailure(t -> Http.fail(r.req(), t));
     }
 
-    /** The body read so far, with the digest state covering the whole upload including it. */
-    private record Body(List<ChunkRef> chunks, long length, MessageDigest md) {}
+    /**
+     * The body read so far, with the digest state covering the whole upload including it, and its
+     * hold on its chunks: close it once they are recorded or dropped.
+     */
+    private record Body(List<ChunkRef> chunks, long length, MessageDigest md, BodyHold hold) {}
 
     private Future<Body> writeBody(ApiRequest r, UploadSession session, MessageDigest md, long[] range) {
         long limit = s.config().maxBlobBytes() - session.size();
         long declared = Http.contentLength(r.req());
         if (declared > limit) throw OciError.SIZE_INVALID.exception("blob larger than the limit of " + s.config().maxBlobBytes() + " bytes");
-        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), buffers, md, s.config().chunkBytes(), limit).compose(res -> {
+        // held against orphan GC while the request runs, however long its body streams
+        BodyHold hold = BodyHold.start(s, session.uploadId());
+        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), buffers, md, s.config().chunkBytes(), limit, hold::add).onFailure(t -> hold.close()).compose(res -> {
             if (range != null && res.length() != range[1] - range[0] + 1) {
+                hold.close();
                 ChunkedBody.discard(s.vertx(), s.chunks(), res.chunks());
                 return Future.failedFuture(OciError.SIZE_INVALID.exception("Content-Range covers " + (range[1] - range[0] + 1)
                         + " bytes but the body has " + res.length()));
             }
-            return Future.succeededFuture(new Body(res.chunks(), res.length(), md));
+            return Future.succeededFuture(new Body(res.chunks(), res.length(), md, hold));
         });
     }
 

@@ -103,6 +103,13 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             all.addAll(e.chunks());
             batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(s.uploadId(), s.repository(),
                     s.size() + total(e.chunks()), List.copyOf(all), s.startedAt(), e.at())));
+        } else if (event instanceof Event.UploadChunksHeld e) {
+            // a body still streaming: the session is in use (idle expiry goes by updatedAt)
+            UploadSession s = read(store, SESSION + e.uploadId(), UploadSession.class);
+            if (s != null && e.at() > s.updatedAt()) {
+                batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(s.uploadId(), s.repository(), s.size(), s.chunks(),
+                        s.startedAt(), e.at())));
+            }
         } else if (event instanceof UploadCompleted e) {
             batch.delete(SESSION + e.uploadId());
             batch.put(COMPLETED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
@@ -192,6 +199,12 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             if (!holds(after, offset, newChunks)) throw rangeInvalid(after, offset);
             return after;
         });
+    }
+
+    @Override
+    public void hold(String uploadId, List<String> chunkIds) {
+        live(uploadId);
+        appendAndAwait(new Event.UploadChunksHeld(uploadId, List.copyOf(chunkIds), clock.millis()));
     }
 
     /** Whether the session holds exactly {@code chunks} starting at byte {@code offset}. */

@@ -47,6 +47,19 @@ class UploadProjectionTest {
     }
 
     @Test
+    void aHoldOfABodyStillStreamingKeepsTheSessionFromLookingIdle() {
+        apply(new Event.UploadStarted("u1", "repo", 10));
+        apply(new Event.UploadChunksHeld("u1", List.of("c1"), 500));
+        UploadSession s = session("u1");
+        assertEquals(500, s.updatedAt(), "idle expiry goes by updatedAt");
+        assertEquals(0, s.size(), "a hold records no bytes");
+        apply(new Event.UploadChunksHeld("u1", List.of(), 400)); // an older clock: no step back
+        assertEquals(500, session("u1").updatedAt());
+        apply(new Event.UploadChunksHeld("gone", List.of("c2"), 500));
+        assertNull(session("gone"));
+    }
+
+    @Test
     void appendToAnUnknownUploadIsIgnored() {
         apply(new Event.UploadChunksAppended("nope", 0, List.of(new ChunkRef("c", 1)), 1));
         assertNull(session("nope"));

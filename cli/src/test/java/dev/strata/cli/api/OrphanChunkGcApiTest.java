@@ -160,4 +160,95 @@ class OrphanChunkGcApiTest {
         assertFalse(Api.collectedChunks(api.gc(false)).stream().anyMatch(id -> node.uploads().blob(Digest.parse(wd)).orElseThrow().chunks().stream()
                 .anyMatch(c -> c.id().equals(id))), "committed now: still not orphans");
     }
+
+    /**
+     * A request body that streams for longer than the orphan grace (it stalls after its first chunk,
+     * with GC passes running) keeps its chunks: the gateway renews its hold on them. A PATCH body, a
+     * monolithic POST ?digest= and a final PUT with a body; each blob pulls back byte-identical.
+     */
+    @Test
+    void aBodyStreamingLongerThanTheGraceKeepsItsChunks() throws Exception {
+        bodiesOutlivingTheGraceSucceed(api, node.port(), "orphans/slow", ORPHAN_GRACE_MS);
+    }
+
+    /** Shared with {@link ScaledOutGcApiTest} (gateway, upload- and gc-service in different processes). */
+    static void bodiesOutlivingTheGraceSucceed(Api api, int port, String repo, long graceMillis) throws Exception {
+        int firstPart = 4 * 1024 * 1024 + 1000; // one whole chunk is stored before the stall
+        // PATCH, then the PUT
+        byte[] patched = Api.random(firstPart + 300_000);
+        HttpResponse<byte[]> started = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        assertEquals(202, started.statusCode());
+        String answer = stalledBody(api, port, "PATCH", Api.header(started, "Location"), patched, firstPart, graceMillis);
+        assertEquals(202, RawHttp.status(answer), answer);
+        String location = headerOf(answer, "Location");
+        String d = Digest.sha256(patched).toString();
+        HttpResponse<byte[]> done = api.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + d, null);
+        assertEquals(201, done.statusCode(), () -> "the PATCH body's first chunk was lost: " + new String(done.body()));
+        assertArrayEquals(patched, api.get("/v2/" + repo + "/blobs/" + d).body());
+
+        // monolithic: POST ?digest= with the whole blob as its body
+        byte[] monolithic = Api.random(firstPart + 200_000);
+        String md = Digest.sha256(monolithic).toString();
+        answer = stalledBody(api, port, "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + md, monolithic, firstPart, graceMillis);
+        assertEquals(201, RawHttp.status(answer), answer);
+        assertArrayEquals(monolithic, api.get("/v2/" + repo + "/blobs/" + md).body());
+
+        // the final PUT carrying the body
+        byte[] put = Api.random(firstPart + 100_000);
+        String pd = Digest.sha256(put).toString();
+        HttpResponse<byte[]> session = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        String at = Api.header(session, "Location");
+        answer = stalledBody(api, port, "PUT", at + (at.contains("?") ? "&" : "?") + "digest=" + pd, put, firstPart, graceMillis);
+        assertEquals(201, RawHttp.status(answer), answer);
+        assertArrayEquals(put, api.get("/v2/" + repo + "/blobs/" + pd).body());
+    }
+
+    /**
+     * Sends the body's first {@code firstPart} bytes, stalls past the orphan grace while GC passes
+     * run, then sends the rest; returns the response.
+     */
+    private static String stalledBody(Api api, int port, String method, String path, byte[] body, int firstPart, long graceMillis)
+            throws InterruptedException {
+        try (RawHttp raw = new RawHttp(port)) {
+            raw.send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n");
+            raw.send(java.util.Arrays.copyOf(body, firstPart));
+            long stallUntil = System.currentTimeMillis() + graceMillis + 1500;
+            while (System.currentTimeMillis() < stallUntil) {
+                api.gc(false);
+                Thread.sleep(200);
+            }
+            api.gc(false); // the first chunk is older than the grace now
+            raw.send(java.util.Arrays.copyOfRange(body, firstPart, body.length));
+            return raw.readResponse();
+        }
+    }
+
+    private static String headerOf(String response, String name) {
+        for (String line : response.split("\r\n")) {
+            if (line.toLowerCase().startsWith(name.toLowerCase() + ":")) return line.substring(name.length() + 1).trim();
+        }
+        throw new AssertionError("no " + name + " in " + response);
+    }
+
+    /**
+     * A hold that stops (its gateway died mid-body) keeps the chunks it named only for the orphan
+     * grace after its last renewal: then they are orphans and collected, while the session lives on.
+     */
+    @Test
+    void chunksOfAHoldThatStopsAreCollectedAfterTheGrace() throws Exception {
+        HttpResponse<byte[]> started = api.send("POST", "/v2/orphans/crashed/blobs/uploads/", null);
+        String location = Api.header(started, "Location");
+        String uploadId = location.substring(location.lastIndexOf('/') + 1);
+        // written long ago, as the first chunk of a body that has streamed for hours
+        String old = ChunkStore.newUploadChunkId(System.currentTimeMillis() - Duration.ofHours(2).toMillis());
+        node.chunks().put(old, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        node.uploads().hold(uploadId, List.of(old));
+        assertFalse(Api.collectedChunks(api.gc(false)).contains(old), "held: the body is still streaming");
+        assertEquals(3, node.chunks().size(old));
+        pastOrphanGrace(); // no renewal: the gateway is gone
+        assertTrue(Api.collectedChunks(api.gc(false)).contains(old), "the hold lapsed: an orphan");
+        assertEquals(-1, node.chunks().size(old));
+        assertTrue(node.uploads().session(uploadId).isPresent(), "the session itself lives on (its idle expiry ends it)");
+    }
 }
