@@ -105,13 +105,26 @@ final class BlobUploadHandler {
             long[] range = contentRange(r.req(), session);
             return digestAt(session).compose(md -> writeBody(r, session, md, range).compose(body ->
                     s.blocking(() -> s.uploads().append(session.uploadId(), session.size(), body.chunks()))
-                            .onFailure(t -> ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks()))
+                            .onFailure(t -> {
+                                // after a 503 the append may be in the log: its chunks then belong to the
+                                // session, so they are left to orphan GC, which keeps what a session holds
+                                if (refused(t)) ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
+                            })
                             .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))
                             .andThen(ar -> body.hold().close())));
         }).onSuccess(after -> {
             accepted(r, after.uploadId(), after.size());
             Http.empty(r.req().response(), 202);
         }).onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    /**
+     * Whether a command that failed with {@code t} certainly recorded nothing: a definite refusal (an
+     * OCI error below 500, such as 416 or an unknown upload). Not a 503 or any other failure, after
+     * which its event may be in the log all the same.
+     */
+    static boolean refused(Throwable t) {
+        return t instanceof dev.strata.core.oci.OciException o && o.error().status() < 500;
     }
 
     // ---- PUT

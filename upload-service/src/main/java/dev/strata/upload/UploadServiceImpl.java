@@ -229,8 +229,10 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         return locks.with(uploadId, () -> {
             Optional<UploadSession> current = session(uploadId);
             if (current.isEmpty()) {
-                // a retry of a commit that was applied (possibly by another instance): same answer
+                // a retry of a commit that was applied (possibly by another instance): same answer;
+                // or the loser of two completing PUTs, whose last chunks no blob holds: delete them now
                 byte[] committed = store.get(COMPLETED_UPLOAD + uploadId);
+                deleteUnrecorded(lastChunks, digest, committed == null ? null : new String(committed, StandardCharsets.US_ASCII));
                 Optional<BlobRecord> done = committed != null && digest.toString().equals(new String(committed, StandardCharsets.US_ASCII))
                         ? blob(digest) : Optional.empty();
                 return done.orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
@@ -325,6 +327,22 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         for (ChunkRef c : uploadChunks) {
             if (!owned.contains(c.id())) deleteQuietly(c.id());
         }
+    }
+
+    /**
+     * Deletes the last chunks of a commit whose session has ended, unless the blob index holds them at
+     * {@code digest} or at the digest the upload completed with (then this is a retry of the commit
+     * that recorded them; a blob being deleted counts too, its GC pass deletes them). Only a commit
+     * of these very chunks, which names its digest, can have put them in a blob, so any other chunk is
+     * held by nothing: the loser of two completing PUTs.
+     */
+    private void deleteUnrecorded(List<ChunkRef> lastChunks, Digest digest, String completedWith) {
+        List<ChunkRef> owned = new ArrayList<>();
+        for (String d : new String[] {digest.toString(), completedWith}) {
+            BlobRecord b = d == null ? null : read(store, BLOB + d, BlobRecord.class);
+            if (b != null) owned.addAll(b.chunks());
+        }
+        deleteUnowned(lastChunks, new BlobRecord(digest.toString(), 0, owned));
     }
 
     private void deleteQuietly(String chunkId) {
