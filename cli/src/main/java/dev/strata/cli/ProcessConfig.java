@@ -230,7 +230,7 @@ final class ProcessConfig {
     /** {@code strata gateway}: the OCI API; stateless, run any number behind a load balancer. */
     record Gateway(String listen, String adminListen, Storage storage, List<String> uploadServices, List<String> manifestServices,
                    List<String> gcServices, String requestTimeout, Integer eventLoops, Path auth, Path tlsCert, Path tlsKey,
-                   InternalTls internalTls) {
+                   InternalTls internalTls, String uploadHold) {
         Gateway {
             if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("tlsCert and tlsKey go together");
             if (auth != null && !java.nio.file.Files.isRegularFile(auth)) throw new IllegalArgumentException("auth file not found: " + auth);
@@ -246,9 +246,15 @@ final class ProcessConfig {
             gcServices = checkUrls("gcServices", gcServices, false, internalTls);
             duration("requestTimeout", requestTimeout, "30s");
             if (eventLoops != null && (eventLoops < 1 || eventLoops > 64)) throw new IllegalArgumentException("eventLoops must be 1..64");
+            if (hold(uploadHold).toMillis() < 10) throw new IllegalArgumentException("uploadHold must be at least 10ms");
         }
 
         Duration timeout() { return duration("", requestTimeout, "30s"); }
+
+        /** How often a request body still streaming renews its hold on its chunks (keep it well below the gc-service's orphanGrace). */
+        Duration holdInterval() { return hold(uploadHold); }
+
+        private static Duration hold(String uploadHold) { return duration("uploadHold", uploadHold, "60s"); }
     }
 
     /** What every service process shares. */

@@ -213,6 +213,7 @@ final class ServiceProcess implements AutoCloseable {
                         c.eventLoops(), gw.idleTimeoutSeconds(), gw.limits(), gw.tls());
             }
             if (c.tlsCert() != null) gw = gw.withTls(new GatewayConfig.Tls(c.tlsCert(), c.tlsKey()));
+            gw = gw.withUploadHold(c.holdInterval());
             Authority authority = c.auth() == null ? null : Authority.load(c.auth(), Clock.systemUTC());
             Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
             p.keep(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));

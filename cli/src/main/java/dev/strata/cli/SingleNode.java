@@ -86,6 +86,16 @@ public final class SingleNode implements AutoCloseable {
         }
     }
 
+    /**
+     * How often a request body still streaming renews its hold on its chunks: a third of the orphan
+     * grace (so a renewal reaches the log well within it), at most 60 s, at least 100 ms.
+     */
+    static Duration uploadHold(Duration orphanGrace) {
+        Duration third = orphanGrace.dividedBy(3);
+        if (third.compareTo(GatewayConfig.DEFAULT_UPLOAD_HOLD) > 0) return GatewayConfig.DEFAULT_UPLOAD_HOLD;
+        return third.toMillis() < 100 ? Duration.ofMillis(100) : third;
+    }
+
     private void boot(ServeConfig c, GcConfig gcConfig) throws IOException {
         // first: nothing under the data directory is touched unless this process owns it
         open.push(DataLock.acquire(c.data(), "strata serve"));
@@ -136,7 +146,8 @@ public final class SingleNode implements AutoCloseable {
         open.push(inspector);
         inspector.start();
         GatewayConfig gw = GatewayConfig.defaults(c.host(), c.port())
-                .withLimits(c.limits()).withIdleTimeoutSeconds(c.idleTimeoutSeconds()).withTls(c.tls());
+                .withLimits(c.limits()).withIdleTimeoutSeconds(c.idleTimeoutSeconds()).withTls(c.tls())
+                .withUploadHold(uploadHold(gcConfig.orphanGrace()));
         Authority authority = c.auth() == null ? null : Authority.load(c.auth(), clock);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(gw.eventLoops()).setWorkerPoolSize(64));
         open.push(() -> vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS));

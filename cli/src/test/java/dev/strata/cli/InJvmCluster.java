@@ -87,7 +87,8 @@ public final class InJvmCluster implements AutoCloseable {
                         + "uploadServices: [" + uploadsOfManifests + "]\ngcServices: [" + gcUrl + "]\nvalidationWindow: 2s\n")));
         gatewayYaml = "listen: 127.0.0.1:0\nstorage:\n  nodes: {node-a: 'http://127.0.0.1:" + node.port() + "'}\n"
                 + "uploadServices: [" + uploadUrl + "]\nmanifestServices: [http://127.0.0.1:" + manifests.port() + "]\n"
-                + "gcServices: [" + gcUrl + "]\neventLoops: 2\n";
+                + "gcServices: [" + gcUrl + "]\neventLoops: 2\n"
+                + "uploadHold: 1s\n"; // a body streaming longer renews its hold every second (tests run orphan graces of seconds)
         this.dir = dir;
         gatewayPort = startGateway();
         chunks = keep(new ProcessConfig.Storage(Map.of("node-a", "http://127.0.0.1:" + node.port()), 1, 1).placement()

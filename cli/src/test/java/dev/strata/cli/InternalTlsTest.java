@@ -66,7 +66,7 @@ class InternalTlsTest {
                 storage, uploadUrls, null, "30s", null, "30s", "2m", 8, tls)));
         gateway = keep(ServiceProcess.gateway(new ProcessConfig.Gateway("127.0.0.1:0", "127.0.0.1:0", storage, uploadUrls,
                 List.of("https://127.0.0.1:" + manifests.port()), null, "30s", 2, null, null, null,
-                new InternalTls(null, null, certs.resolve(DevCertificates.CA_CERT)))));
+                new InternalTls(null, null, certs.resolve(DevCertificates.CA_CERT)), null)));
     }
 
     private static <T extends AutoCloseable> T keep(T c) {

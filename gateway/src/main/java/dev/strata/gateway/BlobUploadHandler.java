@@ -79,7 +79,7 @@ final class BlobUploadHandler {
             Digest d = Digest.parse(digestParam);
             s.blocking(() -> s.uploads().start(r.name()))
                     .compose(session -> writeBody(r, session, d.newMessageDigest(), null)
-                            .compose(body -> complete(r, session, body, d)))
+                            .compose(body -> complete(r, session, body, d).andThen(ar -> body.hold().close())))
                     .onSuccess(blob -> created(r, Digest.parse(blob.digest())))
                     .onFailure(t -> Http.fail(req, t));
             return;
@@ -103,12 +103,26 @@ final class BlobUploadHandler {
             long[] range = contentRange(r.req(), session);
             return digestAt(session).compose(md -> writeBody(r, session, md, range).compose(body ->
                     s.blocking(() -> s.uploads().append(session.uploadId(), session.size(), body.chunks()))
-                            .onFailure(t -> ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks()))
-                            .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))));
+                            .onFailure(t -> {
+                                // after a 503 the append may be in the log: its chunks then belong to the
+                                // session, so they are left to orphan GC, which keeps what a session holds
+                                if (refused(t)) ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
+                            })
+                            .onSuccess(after -> hashes.put(after.uploadId(), after.size(), md))
+                            .andThen(ar -> body.hold().close())));
         }).onSuccess(after -> {
             accepted(r, after.uploadId(), after.size());
             Http.empty(r.req().response(), 202);
         }).onFailure(t -> Http.fail(r.req(), t));
+    }
+
+    /**
+     * Whether a command that failed with {@code t} certainly recorded nothing: a definite refusal (an
+     * OCI error below 500, such as 416 or an unknown upload). Not a 503 or any other failure, after
+     * which its event may be in the log all the same.
+     */
+    static boolean refused(Throwable t) {
+        return t instanceof dev.strata.core.oci.OciException o && o.error().status() < 500;
     }
 
     // ---- PUT
@@ -121,25 +135,31 @@ final class BlobUploadHandler {
         session(r).compose(session -> {
             long[] range = contentRange(r.req(), session);
             return digestAt(session).compose(md -> writeBody(r, session, md, range))
-                    .compose(body -> complete(r, session, body, d));
+                    .compose(body -> complete(r, session, body, d).andThen(ar -> body.hold().close()));
         }).onSuccess(blob -> created(r, Digest.parse(blob.digest())))
           .onFailure(t -> Http.fail(r.req(), t));
     }
 
-    /** The body read so far, with the digest state covering the whole upload including it. */
-    private record Body(List<ChunkRef> chunks, long length, MessageDigest md) {}
+    /**
+     * The body read so far, with the digest state covering the whole upload including it, and its
+     * hold on its chunks: close it once they are recorded or dropped.
+     */
+    private record Body(List<ChunkRef> chunks, long length, MessageDigest md, BodyHold hold) {}
 
     private Future<Body> writeBody(ApiRequest r, UploadSession session, MessageDigest md, long[] range) {
         long limit = s.config().maxBlobBytes() - session.size();
         long declared = Http.contentLength(r.req());
         if (declared > limit) throw OciError.SIZE_INVALID.exception("blob larger than the limit of " + s.config().maxBlobBytes() + " bytes");
-        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), buffers, md, s.config().chunkBytes(), limit).compose(res -> {
+        // held against orphan GC while the request runs, however long its body streams
+        BodyHold hold = BodyHold.start(s, session.uploadId());
+        return ChunkedBody.write(s.vertx(), r.req(), s.chunks(), buffers, md, s.config().chunkBytes(), limit, hold::add).onFailure(t -> hold.close()).compose(res -> {
             if (range != null && res.length() != range[1] - range[0] + 1) {
+                hold.close();
                 ChunkedBody.discard(s.vertx(), s.chunks(), res.chunks());
                 return Future.failedFuture(OciError.SIZE_INVALID.exception("Content-Range covers " + (range[1] - range[0] + 1)
                         + " bytes but the body has " + res.length()));
             }
-            return Future.succeededFuture(new Body(res.chunks(), res.length(), md));
+            return Future.succeededFuture(new Body(res.chunks(), res.length(), md, hold));
         });
     }
 
@@ -166,9 +186,9 @@ final class BlobUploadHandler {
             // commit and link in one step, inside the GC fence
             return s.manifests().completeUpload(r.name(), session.uploadId(), session.size(), body.chunks(), expected);
         }).onFailure(t -> {
-            if (!(t instanceof dev.strata.core.oci.OciException o) || o.error() == OciError.BLOB_UPLOAD_RANGE_INVALID) {
-                ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
-            }
+            // as for a PATCH: after a 503 or an unexpected failure the commit may have recorded these
+            // chunks in a blob, so only a definite refusal deletes them; orphan GC takes the rest
+            if (refused(t)) ChunkedBody.discard(s.vertx(), s.chunks(), body.chunks());
         }).onComplete(ar -> hashes.remove(session.uploadId()));
     }
 

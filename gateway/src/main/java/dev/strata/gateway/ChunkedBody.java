@@ -36,6 +36,7 @@ final class ChunkedBody {
     private final MessageDigest digest;
     private final int chunkBytes;
     private final long maxBytes;
+    private final java.util.function.Consumer<String> onChunk;
     private final Promise<Result> done = Promise.promise();
     private final List<ChunkRef> written = new ArrayList<>();
     private byte[] current;
@@ -54,7 +55,8 @@ final class ChunkedBody {
     private Future<Void> tail = Future.succeededFuture();
 
     private ChunkedBody(Vertx vertx, HttpServerRequest req, ChunkStore store, ChunkBuffers buffers, MessageDigest digest,
-                        int chunkBytes, long maxBytes) {
+                        int chunkBytes, long maxBytes, java.util.function.Consumer<String> onChunk) {
+        this.onChunk = onChunk;
         this.vertx = vertx;
         this.req = req;
         this.store = store;
@@ -66,11 +68,12 @@ final class ChunkedBody {
 
     /**
      * Reads the (paused) request's body to its end. {@code digest} is updated with every byte, in
-     * order. Fails with SIZE_INVALID past {@code maxBytes}.
+     * order. Fails with SIZE_INVALID past {@code maxBytes}. {@code onChunk} is told each chunk's id
+     * as its write starts (on the request's event loop).
      */
     static Future<Result> write(Vertx vertx, HttpServerRequest req, ChunkStore store, ChunkBuffers buffers,
-                                MessageDigest digest, int chunkBytes, long maxBytes) {
-        ChunkedBody b = new ChunkedBody(vertx, req, store, buffers, digest, chunkBytes, maxBytes);
+                                MessageDigest digest, int chunkBytes, long maxBytes, java.util.function.Consumer<String> onChunk) {
+        ChunkedBody b = new ChunkedBody(vertx, req, store, buffers, digest, chunkBytes, maxBytes, onChunk);
         b.begin();
         return b.done.future();
     }
@@ -176,6 +179,7 @@ final class ChunkedBody {
         dev.strata.core.events.Event.Placement placement = store.placement();
         int index = written.size();
         written.add(new ChunkRef(id, length, null, placement));
+        onChunk.accept(id);
         inFlight++;
         if (inFlight >= MAX_IN_FLIGHT && !ended) req.pause();
         Future<Void> hashed = hashTail.compose(v -> vertx.executeBlocking(() -> {

@@ -14,9 +14,17 @@ package dev.strata.gateway;
  *                          middle of a request body (a stalled upload)
  * @param limits            limits against hostile clients (request head time, header size, rates)
  * @param tls               HTTPS certificate and key; null serves plain HTTP
+ * @param uploadHold        while a request body streams into an upload session for longer than
+ *                          this, its stored chunks are held against orphan GC by a lease renewed
+ *                          this often ({@code UploadService.hold}); must be well below the
+ *                          gc-service's orphan grace (default 60 s; the orphan grace is 15 min or more
+ *                          unless set)
  */
 public record GatewayConfig(String host, int port, int chunkBytes, int maxManifestBytes, long maxBlobBytes,
-                            int maxPageSize, int eventLoops, int idleTimeoutSeconds, GatewayLimits limits, Tls tls) {
+                            int maxPageSize, int eventLoops, int idleTimeoutSeconds, GatewayLimits limits, Tls tls,
+                            java.time.Duration uploadHold) {
+    public static final java.time.Duration DEFAULT_UPLOAD_HOLD = java.time.Duration.ofSeconds(60);
+
     /** PEM files of the server certificate (chain) and its private key (PKCS#8 or SEC1/PKCS#1). */
     public record Tls(java.nio.file.Path certPem, java.nio.file.Path keyPem) {
         public Tls {
@@ -38,6 +46,14 @@ public record GatewayConfig(String host, int port, int chunkBytes, int maxManife
         if (eventLoops < 1 || eventLoops > 64) throw new IllegalArgumentException("event loops must be 1..64");
         if (idleTimeoutSeconds < 1) throw new IllegalArgumentException("idle timeout must be positive");
         if (limits == null) throw new IllegalArgumentException("gateway limits are required");
+        if (uploadHold == null) uploadHold = DEFAULT_UPLOAD_HOLD;
+        if (uploadHold.toMillis() < 10) throw new IllegalArgumentException("upload hold interval must be at least 10 ms");
+    }
+
+    /** With the default upload hold interval. */
+    public GatewayConfig(String host, int port, int chunkBytes, int maxManifestBytes, long maxBlobBytes,
+                         int maxPageSize, int eventLoops, int idleTimeoutSeconds, GatewayLimits limits, Tls tls) {
+        this(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, limits, tls, null);
     }
 
     public static GatewayConfig defaults(String host, int port) {
@@ -46,14 +62,18 @@ public record GatewayConfig(String host, int port, int chunkBytes, int maxManife
     }
 
     public GatewayConfig withIdleTimeoutSeconds(int seconds) {
-        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, seconds, limits, tls);
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, seconds, limits, tls, uploadHold);
     }
 
     public GatewayConfig withLimits(GatewayLimits l) {
-        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, l, tls);
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, l, tls, uploadHold);
     }
 
     public GatewayConfig withTls(Tls t) {
-        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, limits, t);
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, limits, t, uploadHold);
+    }
+
+    public GatewayConfig withUploadHold(java.time.Duration hold) {
+        return new GatewayConfig(host, port, chunkBytes, maxManifestBytes, maxBlobBytes, maxPageSize, eventLoops, idleTimeoutSeconds, limits, tls, hold);
     }
 }

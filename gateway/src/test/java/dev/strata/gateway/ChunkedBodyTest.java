@@ -53,7 +53,7 @@ class ChunkedBodyTest {
         server = vertx.createHttpServer().requestHandler(req -> {
             req.pause();
             MessageDigest md = Digest.newSha256();
-            ChunkedBody.write(vertx, req, store, pool, md, CHUNK, 1L << 30).onComplete(ar -> {
+            ChunkedBody.write(vertx, req, store, pool, md, CHUNK, 1L << 30, id -> { }).onComplete(ar -> {
                 peakAllocated.accumulateAndGet(pool.allocated(), Math::max);
                 if (ar.failed()) {
                     Http.fail(req, ar.cause());

@@ -22,9 +22,9 @@ import java.time.Duration;
  * @param namespaces        which namespace a repository counts against for quotas (default: first path component)
  * @param orphanGrace       an upload chunk that no committed blob and no live upload session holds is
  *                          collected once it is older than this (its id carries its write time). A
- *                          request body's chunks join their session only when the request ends, so
- *                          this must outlast the longest upload request: default the larger of
- *                          {@code grace} and 15 min
+ *                          request body still streaming holds its chunks by a lease the gateway renews
+ *                          every {@code uploadHold} (60 s), so this must stay well above that interval:
+ *                          default the larger of {@code grace} and 15 min
  */
 public record GcConfig(Duration grace, Duration interval, int maxDeletesPerPass, Duration uploadExpiry,
                        Duration untaggedRetention, Duration timeMachine, boolean deleteReferrers, Namespaces namespaces,

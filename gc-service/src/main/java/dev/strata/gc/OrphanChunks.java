@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Orphan chunks: upload chunks ({@link ChunkStore#newUploadChunkId}) that no committed blob and no
- * live upload session ({@link LiveUploads}) holds, older than {@link GcConfig#orphanGrace()}. They
+ * live upload session ({@link LiveUploads}: its appends, and the chunks of a request body still
+ * streaming into it while it renews its hold within the grace) holds, older than
+ * {@link GcConfig#orphanGrace()}. They
  * come from a crash between a chunk write and its event, a cancelled or expired upload, a failed
  * delete. Never a chunk a live session holds; nothing at all while the gc projection is stopped.
  */
@@ -53,15 +55,15 @@ final class OrphanChunks {
             LOG.warn("gc: the gc projection is stopped: no orphan chunks are collected in this pass");
             return out;
         }
+        long cutoff = now - config.orphanGrace().toMillis();
         projection.awaitLogEnd(timeout);
-        java.util.Set<String> live = LiveUploads.chunkIds(store);
+        java.util.Set<String> live = LiveUploads.chunkIds(store, cutoff);
         projection.awaitLogEnd(timeout);
         java.util.Set<String> committed = new java.util.HashSet<>();
         store.scan(GcService.BLOB, null, (k, v) -> {
             for (ChunkRef c : Json.read(v, GcService.Blob.class).chunks()) committed.add(c.id());
             return true;
         });
-        long cutoff = now - config.orphanGrace().toMillis();
         chunks.list("c-", id -> {
             if (!id.startsWith("c-")) return false; // ascending order: past every upload chunk
             java.util.regex.Matcher m = UPLOAD_CHUNK.matcher(id);

@@ -179,7 +179,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     @Override
     public boolean mountBlob(String repository, String from, Digest digest) {
         Names.repository(repository);
-        return fenced(() -> {
+        return checkedAndLinked(() -> {
             long checkedAt = clock.millis();
             if (!isBlobLinked(from, digest) || uploads.blob(digest).isEmpty()) return false;
             link(repository, digest, checkedAt);
@@ -190,7 +190,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     @Override
     public BlobRecord completeUpload(String repository, String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
         Names.repository(repository);
-        return fenced(() -> {
+        return checkedAndLinked(() -> {
             long checkedAt = clock.millis(); // the commit finds the blob stored, or stores it, after this
             BlobRecord blob = uploads.commit(uploadId, offset, lastChunks, digest);
             link(repository, digest, checkedAt);
@@ -199,21 +199,51 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
     }
 
     /**
+     * Runs a check-then-link {@code step} inside the fence; when its link came too late for the
+     * fence ({@link LateForFence}), runs it once more, so the blob is checked again: a mount of a
+     * blob collected meanwhile then mounts nothing, and a completion whose blob was collected
+     * answers as its upload-service does (BLOB_UPLOAD_UNKNOWN). A second late link is UNAVAILABLE.
+     */
+    private <T> T checkedAndLinked(java.util.function.Supplier<T> step) {
+        try {
+            return fenced(step);
+        } catch (LateForFence late) {
+            try {
+                return fenced(step);
+            } catch (LateForFence again) {
+                throw OciError.UNAVAILABLE.exception(again.getMessage());
+            }
+        }
+    }
+
+    /** A link or reference that would be appended later than the validation window after its check. */
+    private static final class LateForFence extends RuntimeException {
+        LateForFence(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
      * Appends the link of a blob that a check begun at {@code checkedAt} found stored. Across
      * processes this is the GC fence (the caller holds the in-process one): the link must be in the
      * log within the validation window of the check, which GC waits out after scheduling a deletion
-     * before it looks again; later, UNAVAILABLE, and a retry checks again. Appended even when linked
-     * already: a link is also a use (it restarts GC's grace period, and after a collection it counts
-     * the blob for the namespace's quota again).
+     * before it looks again; later, {@link LateForFence}. Appended even when linked already: a link
+     * is also a use (it restarts GC's grace period, and after a collection it counts the blob for the
+     * namespace's quota again).
      */
     private void link(String repository, Digest digest, long checkedAt) {
-        checkWindow(checkedAt, "blob link");
+        if (late(checkedAt)) throw new LateForFence("blob link came later than " + validationWindow.toMillis()
+                + " ms after its check of the blobs (the garbage-collection fence); retry");
         appendAndAwait(new BlobLinked(repository, digest.toString(), clock.millis()));
     }
 
-    /** UNAVAILABLE once the validation window has passed since {@code checkedAt} (see {@link #link}). */
+    private boolean late(long checkedAt) {
+        return clock.millis() - checkedAt > validationWindow.toMillis();
+    }
+
+    /** UNAVAILABLE once the validation window has passed since {@code checkedAt}: a retry validates again. */
     private void checkWindow(long checkedAt, String what) {
-        if (clock.millis() - checkedAt > validationWindow.toMillis()) {
+        if (late(checkedAt)) {
             throw OciError.UNAVAILABLE.exception(what + " came later than " + validationWindow.toMillis()
                     + " ms after its check of the blobs (the garbage-collection fence); retry");
         }

@@ -47,10 +47,31 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UploadServiceImpl.class);
     static final String SESSION = "u/";
     static final String BLOB = "b/";
-    /** Marks an upload whose chunks a committed blob owns: they must never be deleted with the session. */
-    static final String COMMITTED_UPLOAD = "cu/";
-    /** "cd/uploadId" → the digest it completed with: a retried commit gets the same answer. */
+    /**
+     * "bf/chunkId" → the digest of the stored blob whose chunks start with it. A session's chunks are
+     * the start of the blob its commit records, so a session whose first chunk is here must never have
+     * its chunks deleted with it (a crash between the blob's commit and the session's end). One key
+     * per stored blob, gone with the blob.
+     */
+    static final String BLOB_FIRST_CHUNK = "bf/";
+    /** Written by versions before {@link #BLOB_FIRST_CHUNK}, one per upload ever committed; removed at start ({@link #migrate}). */
+    static final String LEGACY_COMMITTED_UPLOAD = "cu/";
+    /**
+     * "cd/uploadId" → "digest,time" it completed with: a retried commit gets the same answer. Kept for
+     * {@link #MARKER_LIFETIME} of later completions, indexed by time under {@link #COMPLETED_AT}.
+     */
     static final String COMPLETED_UPLOAD = "cd/";
+    /** "ct/&lt;completion time, 16 hex digits&gt;|uploadId": the completion markers in time order, for pruning. */
+    static final String COMPLETED_AT = "ct/";
+    /** The latest completion time applied: the projection's own clock for pruning completion markers. */
+    static final String COMPLETION_CLOCK = "~clock/completed";
+    /**
+     * How long a completion marker answers retried commits, in completion time of later uploads (a
+     * retry comes within a request timeout; a day also covers writers' clocks that disagree).
+     * A marker older than the latest completion by more than this is deleted, or not written when
+     * it arrives that late (a replay): what is left depends only on the events, not their order.
+     */
+    static final Duration MARKER_LIFETIME = Duration.ofHours(24);
     /** Marks a blob whose deletion is scheduled: it reads as absent. */
     static final String DELETING = "bd/";
 
@@ -81,8 +102,49 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
 
     /** Starts the projection and waits until it has applied the whole log. */
     public UploadServiceImpl start() {
+        migrate(store);
         projection.start(timeout).awaitCaughtUp(timeout.multipliedBy(10));
         return this;
+    }
+
+    /**
+     * Brings a store written by a version that kept a marker per upload ever made ({@code cu/}, and
+     * {@code cd/} without a time) to this one: indexes every stored blob's first chunk
+     * ({@link #BLOB_FIRST_CHUNK}, which now guards what {@code cu/} guarded) and deletes the old
+     * markers (a retried commit comes within seconds, not across an upgrade). The old markers go last,
+     * so a start interrupted half-way does it again. Nothing to do for any other store.
+     */
+    static void migrate(KvStore store) {
+        boolean[] legacy = {false};
+        store.scan(LEGACY_COMMITTED_UPLOAD, null, (k, v) -> !(legacy[0] = true));
+        if (!legacy[0]) return;
+        LOG.info("uploads: indexing the stored blobs' first chunks and deleting the per-upload markers of the previous version");
+        KvStore.Batch[] b = {new KvStore.Batch()};
+        store.scan(BLOB, null, (k, v) -> {
+            BlobRecord blob = Json.read(v, BlobRecord.class);
+            if (!blob.chunks().isEmpty()) b[0].put(BLOB_FIRST_CHUNK + blob.chunks().get(0).id(), blob.digest().getBytes(StandardCharsets.US_ASCII));
+            if (b[0].ops().size() >= 10_000) {
+                store.write(b[0]);
+                b[0] = new KvStore.Batch();
+            }
+            return true;
+        });
+        if (!b[0].isEmpty()) store.write(b[0]);
+        deleteAll(store, COMPLETED_UPLOAD);
+        deleteAll(store, LEGACY_COMMITTED_UPLOAD);
+    }
+
+    /** Deletes every key under {@code prefix}, a bounded batch at a time. */
+    private static void deleteAll(KvStore store, String prefix) {
+        while (true) {
+            KvStore.Batch b = new KvStore.Batch();
+            store.scan(prefix, null, (k, v) -> {
+                b.delete(k);
+                return b.ops().size() < 10_000;
+            });
+            if (b.isEmpty()) return;
+            store.write(b);
+        }
     }
 
     public Projection projection() { return projection; }
@@ -103,17 +165,26 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             all.addAll(e.chunks());
             batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(s.uploadId(), s.repository(),
                     s.size() + total(e.chunks()), List.copyOf(all), s.startedAt(), e.at())));
+        } else if (event instanceof Event.UploadChunksHeld e) {
+            // a body still streaming: the session is in use (idle expiry goes by updatedAt)
+            UploadSession s = read(store, SESSION + e.uploadId(), UploadSession.class);
+            if (s != null && e.at() > s.updatedAt()) {
+                batch.put(SESSION + e.uploadId(), Json.write(new UploadSession(s.uploadId(), s.repository(), s.size(), s.chunks(),
+                        s.startedAt(), e.at())));
+            }
         } else if (event instanceof UploadCompleted e) {
             batch.delete(SESSION + e.uploadId());
-            batch.put(COMPLETED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
+            completed(e, store, batch);
         } else if (event instanceof UploadCancelled e) {
             batch.delete(SESSION + e.uploadId());
         } else if (event instanceof BlobCommitted e) {
             // the first commit wins, except over a blob being deleted: a new push brings it back
-            if (store.get(BLOB + e.digest()) == null || store.get(DELETING + e.digest()) != null) {
+            BlobRecord old = read(store, BLOB + e.digest(), BlobRecord.class);
+            if (old == null || store.get(DELETING + e.digest()) != null) {
                 batch.put(BLOB + e.digest(), Json.write(new BlobRecord(e.digest(), e.size(), e.chunks())));
                 batch.delete(DELETING + e.digest());
-                if (e.uploadId() != null) batch.put(COMMITTED_UPLOAD + e.uploadId(), e.digest().getBytes(StandardCharsets.US_ASCII));
+                if (old != null && !old.chunks().isEmpty()) batch.delete(BLOB_FIRST_CHUNK + old.chunks().get(0).id());
+                if (!e.chunks().isEmpty()) batch.put(BLOB_FIRST_CHUNK + e.chunks().get(0).id(), e.digest().getBytes(StandardCharsets.US_ASCII));
             }
         } else if (event instanceof Event.BlobDeletionScheduled e) {
             BlobRecord b = read(store, BLOB + e.digest(), BlobRecord.class);
@@ -125,12 +196,57 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             if (b != null && sameChunks(b.chunks(), e.chunks())) {
                 batch.delete(BLOB + e.digest());
                 batch.delete(DELETING + e.digest());
+                if (!b.chunks().isEmpty()) batch.delete(BLOB_FIRST_CHUNK + b.chunks().get(0).id());
             }
         } else if (event instanceof Event.ManifestBytesDeleted) {
             return; // manifest bytes are no blob of this index
         } else {
             throw new IllegalArgumentException("uploads projection cannot apply " + event.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * Records the completion marker (unless it is already past its lifetime), moves the clock, and
+     * deletes the markers that are past it now: the oldest first, so each completion deletes only
+     * what has expired.
+     */
+    private static void completed(UploadCompleted e, KvStore store, KvStore.Batch batch) {
+        byte[] c = store.get(COMPLETION_CLOCK);
+        long clock = Math.max(e.at(), c == null ? Long.MIN_VALUE : Long.parseLong(new String(c, StandardCharsets.US_ASCII)));
+        long cutoff = clock - MARKER_LIFETIME.toMillis();
+        batch.put(COMPLETION_CLOCK, Long.toString(clock).getBytes(StandardCharsets.US_ASCII));
+        String[] mine = completion(store.get(COMPLETED_UPLOAD + e.uploadId())); // completed before (two instances)?
+        boolean[] mineExpired = {false};
+        store.scan(COMPLETED_AT, null, (k, v) -> {
+            String rest = k.substring(COMPLETED_AT.length());
+            long at = Long.parseUnsignedLong(rest.substring(0, 16), 16);
+            if (at >= cutoff) return false;
+            batch.delete(k);
+            String id = rest.substring(17);
+            String[] marker = id.equals(e.uploadId()) ? mine : completion(store.get(COMPLETED_UPLOAD + id));
+            // a marker goes with the index entry of its latest completion
+            if (marker != null && Long.parseLong(marker[1]) == at) {
+                if (id.equals(e.uploadId())) mineExpired[0] = true;
+                else batch.delete(COMPLETED_UPLOAD + id);
+            }
+            return true;
+        });
+        if (e.at() >= cutoff) {
+            batch.put(COMPLETED_AT + String.format("%016x", e.at()) + "|" + e.uploadId(), new byte[0]);
+            // completed twice: the marker is the latest completion's
+            if (mine == null || Long.parseLong(mine[1]) <= e.at()) {
+                batch.put(COMPLETED_UPLOAD + e.uploadId(), (e.digest() + "," + e.at()).getBytes(StandardCharsets.US_ASCII));
+            }
+        } else if (mineExpired[0]) {
+            batch.delete(COMPLETED_UPLOAD + e.uploadId());
+        }
+    }
+
+    /** A completion marker's {digest, completion time} (time 0 in markers of the previous version), or null. */
+    private static String[] completion(byte[] marker) {
+        if (marker == null) return null;
+        String[] parts = new String(marker, StandardCharsets.US_ASCII).split(",");
+        return parts.length == 2 ? parts : new String[] {parts[0], "0"};
     }
 
     private static <T> T read(KvStore store, String key, Class<T> c) {
@@ -194,6 +310,12 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         });
     }
 
+    @Override
+    public void hold(String uploadId, List<String> chunkIds) {
+        live(uploadId);
+        appendAndAwait(new Event.UploadChunksHeld(uploadId, List.copyOf(chunkIds), clock.millis()));
+    }
+
     /** Whether the session holds exactly {@code chunks} starting at byte {@code offset}. */
     static boolean holds(UploadSession s, long offset, List<ChunkRef> chunks) {
         if (chunks.isEmpty() || s.size() < offset + total(chunks)) return false;
@@ -215,7 +337,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     public BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
         return locks.with(uploadId, () -> {
             Optional<UploadSession> current = session(uploadId);
-            if (current.isEmpty()) return committedBefore(uploadId, digest);
+            if (current.isEmpty()) return committedBefore(uploadId, lastChunks, digest);
             UploadSession s = current.get();
             if (s.size() != offset) throw rangeInvalid(s, offset);
             List<ChunkRef> all = new ArrayList<>(s.chunks());
@@ -227,7 +349,7 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
                 // a cancel on another instance meanwhile deletes the chunks (this instance's lock does
                 // not hold it back): look again, with everything appended until now applied
                 projection.awaitLogEnd(timeout);
-                if (session(uploadId).isEmpty()) return committedBefore(uploadId, digest);
+                if (session(uploadId).isEmpty()) return committedBefore(uploadId, lastChunks, digest);
             }
             // absent, or deleted by GC meanwhile (it reads absent from the moment a deletion is
             // scheduled): commit this upload's own chunks, which brings the blob back
@@ -245,12 +367,14 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
     /**
      * The answer to a commit of an upload that is no longer in progress: the blob, when the upload
      * completed with this digest (a retried commit, possibly applied by another instance), else
-     * BLOB_UPLOAD_UNKNOWN (cancelled, or never started).
+     * BLOB_UPLOAD_UNKNOWN (cancelled, never started, or the loser of two completing PUTs). The
+     * call's last chunks that no blob holds are deleted now rather than left for orphan GC.
      */
-    private BlobRecord committedBefore(String uploadId, Digest digest) {
-        byte[] committed = store.get(COMPLETED_UPLOAD + uploadId);
-        Optional<BlobRecord> done = committed != null && digest.toString().equals(new String(committed, StandardCharsets.US_ASCII))
-                ? blob(digest) : Optional.empty();
+    private BlobRecord committedBefore(String uploadId, List<ChunkRef> lastChunks, Digest digest) {
+        String[] completed = completion(store.get(COMPLETED_UPLOAD + uploadId));
+        String completedWith = completed == null ? null : completed[0];
+        deleteUnrecorded(lastChunks, digest, completedWith);
+        Optional<BlobRecord> done = digest.toString().equals(completedWith) ? blob(digest) : Optional.empty();
         return done.orElseThrow(() -> OciError.BLOB_UPLOAD_UNKNOWN.exception("upload " + uploadId + " is not in progress"));
     }
 
@@ -326,6 +450,22 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the last chunks of a commit whose session has ended, unless the blob index holds them at
+     * {@code digest} or at the digest the upload completed with (then this is a retry of the commit
+     * that recorded them; a blob being deleted counts too, its GC pass deletes them). Only a commit
+     * of these very chunks, which names its digest, can have put them in a blob, so any other chunk is
+     * held by nothing: the loser of two completing PUTs.
+     */
+    private void deleteUnrecorded(List<ChunkRef> lastChunks, Digest digest, String completedWith) {
+        List<ChunkRef> owned = new ArrayList<>();
+        for (String d : new String[] {digest.toString(), completedWith}) {
+            BlobRecord b = d == null ? null : read(store, BLOB + d, BlobRecord.class);
+            if (b != null) owned.addAll(b.chunks());
+        }
+        deleteUnowned(lastChunks, new BlobRecord(digest.toString(), 0, owned));
+    }
+
     private void deleteQuietly(String chunkId) {
         try {
             chunks.delete(chunkId);
@@ -340,9 +480,10 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             UploadSession s = live(uploadId);
             appendAndAwait(new UploadCancelled(uploadId, reason, clock.millis()));
             // a commit on another instance may have recorded a blob from these chunks: its
-            // BlobCommitted (blobs topic) is applied only once the whole log end is
+            // BlobCommitted (blobs topic) is applied only once the whole log end is; the chunks
+            // stay when a stored blob starts with them (its commit went through, the session's end did not)
             projection.awaitLogEnd(timeout);
-            if (store.get(COMMITTED_UPLOAD + uploadId) == null) {
+            if (s.chunks().isEmpty() || store.get(BLOB_FIRST_CHUNK + s.chunks().get(0).id()) == null) {
                 for (ChunkRef c : s.chunks()) deleteQuietly(c.id());
             }
         });

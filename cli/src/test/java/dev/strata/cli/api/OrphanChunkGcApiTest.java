@@ -160,4 +160,208 @@ class OrphanChunkGcApiTest {
         assertFalse(Api.collectedChunks(api.gc(false)).stream().anyMatch(id -> node.uploads().blob(Digest.parse(wd)).orElseThrow().chunks().stream()
                 .anyMatch(c -> c.id().equals(id))), "committed now: still not orphans");
     }
+
+    /**
+     * A request body that streams for longer than the orphan grace (it stalls after its first chunk,
+     * with GC passes running) keeps its chunks: the gateway renews its hold on them. A PATCH body, a
+     * monolithic POST ?digest= and a final PUT with a body; each blob pulls back byte-identical.
+     */
+    @Test
+    void aBodyStreamingLongerThanTheGraceKeepsItsChunks() throws Exception {
+        bodiesOutlivingTheGraceSucceed(api, node.port(), "orphans/slow", ORPHAN_GRACE_MS);
+    }
+
+    /** Shared with {@link ScaledOutGcApiTest} (gateway, upload- and gc-service in different processes). */
+    static void bodiesOutlivingTheGraceSucceed(Api api, int port, String repo, long graceMillis) throws Exception {
+        int firstPart = 4 * 1024 * 1024 + 1000; // one whole chunk is stored before the stall
+        // PATCH, then the PUT
+        byte[] patched = Api.random(firstPart + 300_000);
+        HttpResponse<byte[]> started = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        assertEquals(202, started.statusCode());
+        String answer = stalledBody(api, port, "PATCH", Api.header(started, "Location"), patched, firstPart, graceMillis);
+        assertEquals(202, RawHttp.status(answer), answer);
+        String location = headerOf(answer, "Location");
+        String d = Digest.sha256(patched).toString();
+        HttpResponse<byte[]> done = api.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + d, null);
+        assertEquals(201, done.statusCode(), () -> "the PATCH body's first chunk was lost: " + new String(done.body()));
+        assertArrayEquals(patched, api.get("/v2/" + repo + "/blobs/" + d).body());
+
+        // monolithic: POST ?digest= with the whole blob as its body
+        byte[] monolithic = Api.random(firstPart + 200_000);
+        String md = Digest.sha256(monolithic).toString();
+        answer = stalledBody(api, port, "POST", "/v2/" + repo + "/blobs/uploads/?digest=" + md, monolithic, firstPart, graceMillis);
+        assertEquals(201, RawHttp.status(answer), answer);
+        assertArrayEquals(monolithic, api.get("/v2/" + repo + "/blobs/" + md).body());
+
+        // the final PUT carrying the body
+        byte[] put = Api.random(firstPart + 100_000);
+        String pd = Digest.sha256(put).toString();
+        HttpResponse<byte[]> session = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        String at = Api.header(session, "Location");
+        answer = stalledBody(api, port, "PUT", at + (at.contains("?") ? "&" : "?") + "digest=" + pd, put, firstPart, graceMillis);
+        assertEquals(201, RawHttp.status(answer), answer);
+        assertArrayEquals(put, api.get("/v2/" + repo + "/blobs/" + pd).body());
+    }
+
+    /**
+     * Sends the body's first {@code firstPart} bytes, stalls past the orphan grace while GC passes
+     * run, then sends the rest; returns the response.
+     */
+    private static String stalledBody(Api api, int port, String method, String path, byte[] body, int firstPart, long graceMillis)
+            throws InterruptedException {
+        try (RawHttp raw = new RawHttp(port)) {
+            raw.send(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n");
+            raw.send(java.util.Arrays.copyOf(body, firstPart));
+            long stallUntil = System.currentTimeMillis() + graceMillis + 1500;
+            while (System.currentTimeMillis() < stallUntil) {
+                api.gc(false);
+                Thread.sleep(200);
+            }
+            api.gc(false); // the first chunk is older than the grace now
+            raw.send(java.util.Arrays.copyOfRange(body, firstPart, body.length));
+            return raw.readResponse();
+        }
+    }
+
+    private static String headerOf(String response, String name) {
+        for (String line : response.split("\r\n")) {
+            if (line.toLowerCase().startsWith(name.toLowerCase() + ":")) return line.substring(name.length() + 1).trim();
+        }
+        throw new AssertionError("no " + name + " in " + response);
+    }
+
+    /**
+     * A hold that stops (its gateway died mid-body) keeps the chunks it named only for the orphan
+     * grace after its last renewal: then they are orphans and collected, while the session lives on.
+     */
+    @Test
+    void chunksOfAHoldThatStopsAreCollectedAfterTheGrace() throws Exception {
+        HttpResponse<byte[]> started = api.send("POST", "/v2/orphans/crashed/blobs/uploads/", null);
+        String location = Api.header(started, "Location");
+        String uploadId = location.substring(location.lastIndexOf('/') + 1);
+        // written long ago, as the first chunk of a body that has streamed for hours
+        String old = ChunkStore.newUploadChunkId(System.currentTimeMillis() - Duration.ofHours(2).toMillis());
+        node.chunks().put(old, ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        node.uploads().hold(uploadId, List.of(old));
+        assertFalse(Api.collectedChunks(api.gc(false)).contains(old), "held: the body is still streaming");
+        assertEquals(3, node.chunks().size(old));
+        pastOrphanGrace(); // no renewal: the gateway is gone
+        assertTrue(Api.collectedChunks(api.gc(false)).contains(old), "the hold lapsed: an orphan");
+        assertEquals(-1, node.chunks().size(old));
+        assertTrue(node.uploads().session(uploadId).isPresent(), "the session itself lives on (its idle expiry ends it)");
+    }
+
+    /**
+     * An append whose answer is lost (the upload-service applied it, the gateway got 503): the PATCH
+     * answers 503 but leaves its chunks, which the session now holds, so the upload completes. A
+     * second gateway over the node's real services, whose upload client loses the first append's
+     * answer.
+     */
+    @Test
+    void aPatchWhoseAppendAnswerIsLostKeepsItsChunks() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean lose = new java.util.concurrent.atomic.AtomicBoolean(true);
+        dev.strata.core.spi.UploadService lossy = new LostAnswers(node.uploads(), lose);
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        dev.strata.gateway.Gateway gateway = new dev.strata.gateway.Gateway(dev.strata.gateway.GatewayConfig.defaults("127.0.0.1", 0),
+                vertx, lossy, node.manifests(), node.chunks());
+        try {
+            Api lossyApi = new Api("http://127.0.0.1:" + gateway.start());
+            String repo = "orphans/lost-answer";
+            HttpResponse<byte[]> started = lossyApi.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+            String location = Api.header(started, "Location");
+            byte[] data = Api.random(300_000);
+            HttpResponse<byte[]> patched = lossyApi.send("PATCH", location, data, "Content-Type", "application/octet-stream");
+            assertEquals(503, patched.statusCode(), () -> new String(patched.body()));
+            assertFalse(lose.get(), "the append was applied, its answer lost");
+            HttpResponse<byte[]> status = api.get(location);
+            assertEquals("0-" + (data.length - 1), Api.header(status, "Range"), "the session holds the PATCH's bytes");
+            api.gc(false);
+            String d = Digest.sha256(data).toString();
+            HttpResponse<byte[]> done = api.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + d, null);
+            assertEquals(201, done.statusCode(), () -> "the session's chunk was deleted after the 503: " + new String(done.body()));
+            assertArrayEquals(data, api.get("/v2/" + repo + "/blobs/" + d).body());
+        } finally {
+            gateway.close();
+            vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** An upload service whose first append is applied but answers 503, as when the answer is lost on the way back. */
+    private record LostAnswers(dev.strata.core.spi.UploadService delegate, java.util.concurrent.atomic.AtomicBoolean lose)
+            implements dev.strata.core.spi.UploadService {
+        public dev.strata.core.spi.UploadSession start(String repository) { return delegate.start(repository); }
+
+        public java.util.Optional<dev.strata.core.spi.UploadSession> session(String uploadId) { return delegate.session(uploadId); }
+
+        public dev.strata.core.spi.UploadSession append(String uploadId, long offset, List<dev.strata.core.events.Event.ChunkRef> chunks) {
+            dev.strata.core.spi.UploadSession s = delegate.append(uploadId, offset, chunks);
+            if (lose.getAndSet(false)) throw dev.strata.core.oci.OciError.UNAVAILABLE.exception("the answer was lost");
+            return s;
+        }
+
+        public void hold(String uploadId, List<String> chunkIds) { delegate.hold(uploadId, chunkIds); }
+
+        public dev.strata.core.spi.BlobRecord commit(String uploadId, long offset, List<dev.strata.core.events.Event.ChunkRef> lastChunks,
+                                                    Digest digest) {
+            return delegate.commit(uploadId, offset, lastChunks, digest);
+        }
+
+        public void cancel(String uploadId, String reason) { delegate.cancel(uploadId, reason); }
+
+        public List<String> expireIdle(Duration idle) { return delegate.expireIdle(idle); }
+
+        public java.util.Optional<dev.strata.core.spi.BlobRecord> blob(Digest digest) { return delegate.blob(digest); }
+    }
+
+    /**
+     * Two PUTs complete one upload at once (a client's retry on another connection), each with a
+     * body: the winner's chunks make the blob, and the loser's are deleted at once rather than left
+     * for the orphan grace.
+     */
+    @Test
+    void theLoserOfTwoCompletingPutsLeavesNoChunks() throws Exception {
+        String repo = "orphans/race";
+        byte[] data = Api.random(4 * 1024 * 1024 + 50_000); // two chunks per body
+        int firstPart = 4 * 1024 * 1024 + 1000;
+        String d = Digest.sha256(data).toString();
+        HttpResponse<byte[]> started = api.send("POST", "/v2/" + repo + "/blobs/uploads/", null);
+        String location = Api.header(started, "Location");
+        String put = "PUT " + location + (location.contains("?") ? "&" : "?") + "digest=" + d + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/octet-stream\r\nContent-Length: " + data.length + "\r\n\r\n";
+        Set<String> before = uploadChunks();
+        try (RawHttp a = new RawHttp(node.port()); RawHttp b = new RawHttp(node.port())) {
+            a.send(put).send(java.util.Arrays.copyOf(data, firstPart));
+            awaitChunks(before, 1); // A is past its session check, its first chunk stored
+            b.send(put).send(java.util.Arrays.copyOf(data, firstPart));
+            awaitChunks(before, 2); // so is B
+            String first = a.send(java.util.Arrays.copyOfRange(data, firstPart, data.length)).readResponse();
+            assertEquals(201, RawHttp.status(first), first);
+            String second = b.send(java.util.Arrays.copyOfRange(data, firstPart, data.length)).readResponse();
+            assertEquals(201, RawHttp.status(second), "the same blob: " + second);
+        }
+        Set<String> blobChunks = new java.util.HashSet<>();
+        node.uploads().blob(Digest.parse(d)).orElseThrow().chunks().forEach(c -> blobChunks.add(c.id()));
+        Set<String> added = uploadChunks();
+        added.removeAll(before);
+        assertEquals(blobChunks, added, "the loser's chunks are gone, the winner's make the blob");
+        assertArrayEquals(data, api.get("/v2/" + repo + "/blobs/" + d).body());
+    }
+
+    private static Set<String> uploadChunks() {
+        Set<String> ids = new java.util.TreeSet<>();
+        node.chunks().list("c-", id -> id.startsWith("c-") && ids.add(id));
+        return ids;
+    }
+
+    private static void awaitChunks(Set<String> before, int more) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            Set<String> now = uploadChunks();
+            now.removeAll(before);
+            if (now.size() >= more) return;
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("no " + more + " new chunks stored: " + now);
+            Thread.sleep(20);
+        }
+    }
 }

@@ -66,6 +66,7 @@ class RetriedCommandsTest {
         assertEquals(blob, uploads.blob(digest).orElseThrow());
         OciException e = assertThrows(OciException.class, () -> uploads.commit(s.uploadId(), 0, List.of(c), Digest.sha256(random(10))));
         assertEquals(OciError.BLOB_UPLOAD_UNKNOWN, e.error());
+        assertEquals(data.length, chunks.size(c.id()), "the refused commit leaves the chunk the completed upload's blob holds");
         assertEquals(OciError.BLOB_UPLOAD_UNKNOWN, assertThrows(OciException.class,
                 () -> uploads.commit("never-started", 0, List.of(), digest)).error());
     }

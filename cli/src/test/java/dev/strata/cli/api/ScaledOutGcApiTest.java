@@ -63,6 +63,16 @@ class ScaledOutGcApiTest {
         return Api.header(p, "Location");
     }
 
+    /**
+     * Request bodies streaming longer than the orphan grace (PATCH, monolithic POST, PUT with a body)
+     * keep their chunks with the gateway, upload- and gc-service in different processes: the
+     * gateway's holds (every second here) reach the gc-service through the log.
+     */
+    @Test
+    void bodiesStreamingLongerThanTheGraceKeepTheirChunks() throws Exception {
+        OrphanChunkGcApiTest.bodiesOutlivingTheGraceSucceed(api, cluster.port(), "scaled/slow", ORPHAN_GRACE_MS);
+    }
+
     /** The upload commit's check of its chunks ({@link LostChunkApiTest}) in the upload-service process, over the storage node. */
     @Test
     void aPutOverAChunkLostOnTheStorageNodeIsRefusedAndRecordsNothing() {

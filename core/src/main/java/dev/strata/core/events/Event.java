@@ -7,7 +7,7 @@ package dev.strata.core.events;
  * consistency model.
  */
 public sealed interface Event permits
-        Event.UploadStarted, Event.UploadChunksAppended, Event.UploadCompleted, Event.UploadCancelled,
+        Event.UploadStarted, Event.UploadChunksAppended, Event.UploadChunksHeld, Event.UploadCompleted, Event.UploadCancelled,
         Event.BlobCommitted, Event.BlobDeletionScheduled, Event.BlobDeletionCancelled, Event.BlobDeleted,
         Event.ManifestBytesDeleted, Event.BlobLinked, Event.BlobUnlinked, Event.ManifestPushed, Event.TagUpdated, Event.TagDeleted,
         Event.ManifestDeleted, Event.QuotaSet {
@@ -61,6 +61,18 @@ public sealed interface Event permits
 
     /** Chunks appended at {@code offset}; the upload's size becomes offset + sum of lengths. */
     record UploadChunksAppended(String uploadId, long offset, java.util.List<ChunkRef> chunks, long at) implements Event {
+        public Topic topic() { return Topic.UPLOADS; }
+        public String key() { return uploadId; }
+    }
+
+    /**
+     * A request body still streaming into the session has stored these chunks (and holds every chunk
+     * it named before): a lease, renewed while the body runs, so that orphan GC keeps chunks that no
+     * append records yet. The gc projection holds a session's leased chunks while the session is live
+     * and its latest hold is younger than the orphan grace; the upload projection counts it as
+     * activity of the session (idle expiry). {@code chunkIds} are only those not named before.
+     */
+    record UploadChunksHeld(String uploadId, java.util.List<String> chunkIds, long at) implements Event {
         public Topic topic() { return Topic.UPLOADS; }
         public String key() { return uploadId; }
     }

@@ -46,6 +46,11 @@ public final class MeteredUploadService implements UploadService {
     }
 
     @Override
+    public void hold(String uploadId, List<String> chunkIds) {
+        delegate.hold(uploadId, chunkIds);
+    }
+
+    @Override
     public BlobRecord commit(String uploadId, long offset, List<ChunkRef> lastChunks, Digest digest) {
         BlobRecord b = delegate.commit(uploadId, offset, lastChunks, digest);
         appended.add(bytes(lastChunks));

@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * {@link UploadService} over the upload-service's internal HTTP API ({@link #bind} is the server
- * side). Reads, appends (they name their expected offset) and commits (recognised by upload id) are
+ * side). Reads, appends (they name their expected offset), holds and commits (recognised by upload id) are
  * retried on another instance; start and cancel are not retried once they may have applied.
  */
 public final class RemoteUploadService implements UploadService {
@@ -26,6 +26,8 @@ public final class RemoteUploadService implements UploadService {
     }
 
     record Append(String uploadId, long offset, List<ChunkRef> chunks) {}
+
+    record Hold(String uploadId, List<String> chunkIds) {}
 
     record Commit(String uploadId, long offset, List<ChunkRef> chunks, String digest) {}
 
@@ -43,6 +45,11 @@ public final class RemoteUploadService implements UploadService {
     @Override
     public UploadSession append(String uploadId, long offset, List<ChunkRef> chunks) {
         return client.call("uploads.append", new Append(uploadId, offset, chunks), UploadSession.class, true);
+    }
+
+    @Override
+    public void hold(String uploadId, List<String> chunkIds) {
+        client.callRaw("uploads.hold", new Hold(uploadId, chunkIds), true);
     }
 
     @Override
@@ -72,6 +79,11 @@ public final class RemoteUploadService implements UploadService {
                 .op("uploads.append", a -> {
                     Append c = Json.MAPPER.treeToValue(a, Append.class);
                     return uploads.append(c.uploadId(), c.offset(), c.chunks());
+                })
+                .op("uploads.hold", a -> {
+                    Hold h = Json.MAPPER.treeToValue(a, Hold.class);
+                    uploads.hold(h.uploadId(), h.chunkIds());
+                    return null;
                 })
                 .op("uploads.commit", a -> {
                     Commit c = Json.MAPPER.treeToValue(a, Commit.class);

@@ -26,6 +26,14 @@ public interface UploadService {
     UploadSession append(String uploadId, long offset, List<ChunkRef> chunks);
 
     /**
+     * Renews the lease of a request body that is still writing chunks into the session: the orphan
+     * GC keeps {@code chunkIds} and every chunk this session's bodies named in earlier holds while
+     * the session is live and a hold came within the orphan grace, and the session does not count
+     * as idle. Idempotent. BLOB_UPLOAD_UNKNOWN when the session is not live.
+     */
+    void hold(String uploadId, List<String> chunkIds);
+
+    /**
      * Completes the session whose bytes (with {@code lastChunks} appended at {@code offset}) hash to
      * {@code digest}, which the caller has verified. Commits the blob unless the digest is already
      * stored (dedup), and returns the stored blob.

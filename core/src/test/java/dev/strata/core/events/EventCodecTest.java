@@ -35,6 +35,7 @@ class EventCodecTest {
                 new Event.UploadChunksAppended(UPLOAD, 8L << 30,
                         List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20), new Event.ChunkRef(UPLOAD + ".1", 123)), AT + 1),
                 new Event.UploadCompleted(UPLOAD, D1, AT + 2),
+                new Event.UploadChunksHeld(UPLOAD, List.of("c-18c2f7a1b00-" + "0".repeat(32)), AT + 2),
                 new Event.UploadCancelled(UPLOAD, "expired after 24h", AT + 3),
                 new Event.BlobCommitted(D1, (4L << 20) + 123,
                         List.of(new Event.ChunkRef(UPLOAD + ".0", 4 << 20), new Event.ChunkRef(UPLOAD + ".1", 123)), UPLOAD, AT + 4),
