@@ -287,6 +287,46 @@ class OrphanChunkGcApiTest {
         }
     }
 
+    /**
+     * An upload completion that was applied (the blob committed and linked) but whose answer fails
+     * on the way back with an unexpected error: the gateway cannot know the commit went through, so
+     * it must not delete the body's chunks, which the committed blob now holds.
+     */
+    @Test
+    void aCompletionWhoseAnswerFailsKeepsTheBlobsChunks() throws Exception {
+        dev.strata.core.spi.ManifestService real = node.manifests();
+        dev.strata.core.spi.ManifestService failing = (dev.strata.core.spi.ManifestService) java.lang.reflect.Proxy.newProxyInstance(
+                dev.strata.core.spi.ManifestService.class.getClassLoader(), new Class<?>[] {dev.strata.core.spi.ManifestService.class},
+                (proxy, method, args) -> {
+                    Object answer;
+                    try {
+                        answer = method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("completeUpload")) throw new IllegalStateException("connection reset after the completion");
+                    return answer;
+                });
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        dev.strata.gateway.Gateway gateway = new dev.strata.gateway.Gateway(dev.strata.gateway.GatewayConfig.defaults("127.0.0.1", 0),
+                vertx, node.uploads(), failing, node.chunks());
+        try {
+            Api failingApi = new Api("http://127.0.0.1:" + gateway.start());
+            String repo = "orphans/failed-answer";
+            byte[] data = Api.random(300_000);
+            String d = Digest.sha256(data).toString();
+            HttpResponse<byte[]> pushed = failingApi.send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + d, data,
+                    "Content-Type", "application/octet-stream");
+            assertEquals(500, pushed.statusCode(), () -> new String(pushed.body()));
+            HttpResponse<byte[]> pulled = api.get("/v2/" + repo + "/blobs/" + d);
+            assertEquals(200, pulled.statusCode(), () -> "the committed blob's chunks were deleted: " + new String(pulled.body()));
+            assertArrayEquals(data, pulled.body());
+        } finally {
+            gateway.close();
+            vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     /** An upload service whose first append is applied but answers 503, as when the answer is lost on the way back. */
     private record LostAnswers(dev.strata.core.spi.UploadService delegate, java.util.concurrent.atomic.AtomicBoolean lose)
             implements dev.strata.core.spi.UploadService {
