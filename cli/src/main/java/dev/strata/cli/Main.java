@@ -14,7 +14,7 @@ public final class Main {
     static final String USAGE = """
             usage: strata serve [--addr HOST:PORT] [--data DIR] [--gc-grace 1h] [--gc-interval 5m] [--untagged-retention D]
                                 [--time-machine 14d] [--delete-referrers true|false] [--namespace-prefixes P,...]
-                                [--storage rocksdb|files|rados|nodes] [--fsync]
+                                [--storage rocksdb|files|rados|nodes] [--fsync] [--kafka-timeout 5s]
                                 [--ceph-conf FILE] [--ceph-pool POOL] [--ceph-namespace NS] [--auth FILE]
                                 [--tls-cert FILE --tls-key FILE] [limits]
                    strata tag history|restore NAME:TAG ...
@@ -39,6 +39,8 @@ public final class Main {
                                         a power loss): synced RocksDB WAL or fdatasync'd chunk files, and
                                         the embedded broker flushes every event (default off: writes
                                         survive kill -9, not a power loss; docs/operations.md)
+                      --kafka-timeout   how long a request waits on the event log before it answers 503
+                                        (default 5s; 500ms up to less than 30s)
                       --ceph-conf       the cluster's ceph.conf (e.g. printed by deploy/ceph/start.sh)
                       --ceph-pool       the RADOS pool (default strata; must exist)
                       --ceph-namespace  RADOS namespace inside the pool (default: none)
@@ -69,7 +71,7 @@ public final class Main {
         java.util.Set<String> names = new java.util.HashSet<>(java.util.Set.of("--addr", "--data", "--gc-grace", "--gc-interval",
                 "--storage", "--ceph-conf", "--ceph-pool", "--ceph-namespace", "--storage-nodes", "--replicas", "--write-quorum",
                 "--untagged-retention", "--time-machine", "--delete-referrers", "--namespace-prefixes",
-                "--scrub-interval", "--scrub-rate"));
+                "--scrub-interval", "--scrub-rate", "--kafka-timeout"));
         names.addAll(ServeOptions.NAMES); // auth, TLS and limits
         names.addAll(SERVE_FLAGS);
         SERVE_OPTIONS = java.util.Set.copyOf(names);
@@ -129,6 +131,7 @@ public final class Main {
                     (long) intOption(opts, "--scrub-rate", (int) (ScrubConfig.DEFAULT_RATE >> 20)) << 20));
         }
         config = config.withFsync(opts.getOrDefault("--fsync", "false").equals("true"));
+        if (opts.containsKey("--kafka-timeout")) config = config.withKafkaTimeout(duration("--kafka-timeout", opts.get("--kafka-timeout")));
         String storage = opts.getOrDefault("--storage", "rocksdb");
         if (storage.equals("rados")) {
             String conf = opts.get("--ceph-conf");

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SingleNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SingleNode.class);
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = ServeConfig.REQUEST_TIMEOUT;
     /** A manifest PUT must append within this long of validating its references (the GC fence's bound). */
     private static final Duration VALIDATION_WINDOW = Duration.ofSeconds(30);
 
@@ -106,7 +106,7 @@ public final class SingleNode implements AutoCloseable {
             if (kafka != null) kafka.close();
         });
         bootstrapServers = kafka.bootstrapServers();
-        LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1);
+        LogConfig log = new LogConfig(kafka.bootstrapServers(), "strata.", c.partitions(), (short) 1, -1L, c.kafkaTimeout());
         EventLog.ensureTopics(log, Duration.ofSeconds(60));
         chunks = dev.strata.core.spi.ChunkStores.decorate(openChunkStore(c));
         open.push(chunks);

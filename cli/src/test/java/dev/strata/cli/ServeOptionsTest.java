@@ -52,6 +52,18 @@ class ServeOptionsTest {
     }
 
     @Test
+    void kafkaTimeoutBoundsWaitsOnTheLogAndStaysUnderTheRequestTimeout() {
+        assertEquals(java.time.Duration.ofSeconds(5), Main.serveConfig(new String[] {"--data", dir.toString()}).kafkaTimeout(), "5s by default");
+        assertEquals(java.time.Duration.ofSeconds(2), Main.serveConfig(new String[] {"--kafka-timeout", "2s"}).kafkaTimeout());
+        assertEquals(java.time.Duration.ofMillis(500), Main.serveConfig(new String[] {"--kafka-timeout=500ms", "--fsync"}).kafkaTimeout());
+        for (String bad : new String[] {"100ms", "30s", "5m"}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> Main.serveConfig(new String[] {"--kafka-timeout", bad}), bad);
+            assertTrue(e.getMessage().contains("--kafka-timeout"), e.getMessage());
+        }
+    }
+
+    @Test
     void fsyncIsAFlagOffByDefault() {
         assertFalse(Main.serveConfig(new String[] {"--data", dir.toString()}).fsync(), "off for serve by default");
         assertTrue(Main.serveConfig(new String[] {"--fsync", "--data", dir.toString()}).fsync());
