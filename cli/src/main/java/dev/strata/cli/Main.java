@@ -233,14 +233,8 @@ public final class Main {
         SingleNode node;
         try {
             node = SingleNode.start(config, gc);
-        } catch (DataLock.InUse e) {
-            System.err.println("strata serve: cannot start: " + e.getMessage());
-            System.exit(1);
-            return;
         } catch (Exception e) {
-            System.err.println("strata serve: cannot start: " + e.getMessage());
-            e.printStackTrace();
-            System.exit(1);
+            cannotStart("strata serve", e);
             return;
         }
         runUntilStopped("strata", node, "strata ready: serving the OCI Distribution API on "
@@ -265,6 +259,16 @@ public final class Main {
         System.out.println(readyLine);
         System.out.flush();
         stopped.await();
+    }
+
+    /**
+     * A process that could not start: one line with the reason on stderr (the stack trace only with
+     * STRATA_LOG_LEVEL=DEBUG), then exit 1.
+     */
+    static void cannotStart(String command, Exception e) {
+        System.err.println(command + ": cannot start: " + dev.strata.core.log.LogStatus.describe(e));
+        org.slf4j.LoggerFactory.getLogger(Main.class).debug("{} could not start", command, e);
+        System.exit(1);
     }
 
     /** Parses 500ms, 30s, 5m, 1h, 2d or 0. */

@@ -55,9 +55,7 @@ final class ServiceCommand {
                 default -> ServiceProcess.gc((ProcessConfig.GcService) config);
             };
         } catch (Exception e) {
-            System.err.println("strata " + name + ": cannot start: " + e.getMessage());
-            e.printStackTrace();
-            System.exit(1);
+            Main.cannotStart("strata " + name, e);
             return;
         }
         String what;

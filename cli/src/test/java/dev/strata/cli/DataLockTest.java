@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,21 +59,7 @@ class DataLockTest {
         }
     }
 
-    /** Runs {@code strata ARGS} as its own process, which must exit 1 within 60 s; returns its output. */
     private String strata(String... args) throws Exception {
-        Path out = dir.resolve("out");
-        List<String> cmd = new java.util.ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.strata.cli.Main"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).redirectErrorStream(true)
-                .redirectOutput(out.toFile()).start();
-        try {
-            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "strata " + args[0] + " exits (it would run on if it got the lock)");
-        } finally {
-            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        String output = Files.readString(out).trim();
-        assertEquals(1, p.exitValue(), output);
-        return output;
+        return CliRun.exits1(dir, args);
     }
 }
