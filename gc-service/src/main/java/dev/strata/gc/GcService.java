@@ -225,7 +225,7 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
                 if (!sameSchema) LOG.warn("gc: the gc projection was built by an older version: rebuilding it from offset 0");
                 else LOG.warn("gc: namespace prefixes changed from [{}] to [{}]: rebuilding the gc projection from offset 0",
                         new String(built, StandardCharsets.UTF_8), wanted);
-                clear(store);
+                store.deleteAll("");
             }
             store.write(new KvStore.Batch().put(NAMESPACES, wanted.getBytes(StandardCharsets.UTF_8))
                     .put(SCHEMA, SCHEMA_VERSION.getBytes(StandardCharsets.UTF_8)));
@@ -241,18 +241,6 @@ public final class GcService implements GarbageCollector, Quotas, AutoCloseable 
 
     public Projection projection() { return projection; }
 
-    /** Deletes every key of a store, a bounded batch at a time. */
-    private static void clear(KvStore store) {
-        while (true) {
-            KvStore.Batch b = new KvStore.Batch();
-            store.scan("", null, (k, v) -> {
-                b.delete(k);
-                return b.ops().size() < 10_000;
-            });
-            if (b.isEmpty()) return;
-            store.write(b);
-        }
-    }
 
     /** The namespace prefixes a gc store was built with: replay builds with the same. */
     public static Namespaces namespacesOf(KvStore store) {

@@ -130,22 +130,10 @@ public final class UploadServiceImpl implements UploadService, AutoCloseable {
             return true;
         });
         if (!b[0].isEmpty()) store.write(b[0]);
-        deleteAll(store, COMPLETED_UPLOAD);
-        deleteAll(store, LEGACY_COMMITTED_UPLOAD);
+        store.deleteAll(COMPLETED_UPLOAD);
+        store.deleteAll(LEGACY_COMMITTED_UPLOAD);
     }
 
-    /** Deletes every key under {@code prefix}, a bounded batch at a time. */
-    private static void deleteAll(KvStore store, String prefix) {
-        while (true) {
-            KvStore.Batch b = new KvStore.Batch();
-            store.scan(prefix, null, (k, v) -> {
-                b.delete(k);
-                return b.ops().size() < 10_000;
-            });
-            if (b.isEmpty()) return;
-            store.write(b);
-        }
-    }
 
     public Projection projection() { return projection; }
 

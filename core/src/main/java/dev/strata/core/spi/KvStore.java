@@ -24,6 +24,22 @@ public interface KvStore extends AutoCloseable {
      */
     void scan(String prefix, String startAfter, Visitor visitor);
 
+    /**
+     * Deletes every key that starts with {@code prefix} ("" for all), in batches of at most 10,000
+     * deletes each: atomic per batch, not as a whole, so a caller interrupted half-way calls it again.
+     */
+    default void deleteAll(String prefix) {
+        while (true) {
+            Batch b = new Batch();
+            scan(prefix, null, (k, v) -> {
+                b.delete(k);
+                return b.ops().size() < 10_000;
+            });
+            if (b.isEmpty()) return;
+            write(b);
+        }
+    }
+
     @Override
     void close();
 

@@ -104,6 +104,19 @@ public abstract class KvStoreConformance {
     // ---- get / put / delete
 
     @Test
+    void deleteAllRemovesEveryKeyUnderThePrefixAcrossBatches() {
+        KvStore.Batch batch = new KvStore.Batch();
+        for (int i = 0; i < 25_000; i++) batch.put(String.format("del/%05d", i), b("v")); // more than one delete batch
+        batch.put("de", b("shorter")).put("dem/1", b("other prefix")).put("e", b("after"));
+        store.write(batch);
+        store.deleteAll("del/");
+        assertEquals(List.of(), keys("del/", null));
+        assertEquals(List.of("de", "dem/1", "e"), keys("", null));
+        store.deleteAll("");
+        assertEquals(List.of(), keys("", null), "the empty prefix deletes everything");
+    }
+
+    @Test
     void getOfMissingKeyIsNull() {
         assertNull(store.get("missing"));
         assertNull(store.get(""));
