@@ -53,12 +53,7 @@ final class BlobHandler {
         long size = b.size();
         String etag = "\"" + b.digest() + "\"";
         resp.putHeader(Http.CONTENT_DIGEST, b.digest()).putHeader("Accept-Ranges", "bytes");
-        ByteRanges ranges = ranges(r.req(), etag, size);
-        if (ranges.kind() == ByteRanges.Kind.UNSATISFIABLE) {
-            resp.putHeader("Content-Range", "bytes */" + size);
-            throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + Http.clip(r.req().getHeader("Range"))
-                    + " not satisfiable for " + size + " bytes");
-        }
+        ByteRanges ranges = Http.ranges(r.req(), etag, size);
         // caching headers go on 200 and 206 only: a blob never changes under its digest
         resp.putHeader("ETag", etag).putHeader("Cache-Control", "max-age=31536000");
         boolean head = r.req().method() == HttpMethod.HEAD;
@@ -79,16 +74,6 @@ final class BlobHandler {
                 .onFailure(t -> Http.fail(r.req(), t));
     }
 
-    /**
-     * What the request's Range asks: ranges apply to GET only (RFC 9110 section 14.2), and only while
-     * {@code If-Range} names this blob.
-     */
-    static ByteRanges ranges(io.vertx.core.http.HttpServerRequest req, String etag, long size) {
-        if (req.method() != HttpMethod.GET || !ByteRanges.ifRangeHolds(req.getHeader("If-Range"), etag)) {
-            return ByteRanges.of(null, size);
-        }
-        return ByteRanges.of(req.getHeader("Range"), size);
-    }
 
     /** A 206 {@code multipart/byteranges} body: each part's headers, then its bytes streamed from storage. */
     private void multipart(ApiRequest r, BlobRecord b, List<ByteRanges.Range> parts) {

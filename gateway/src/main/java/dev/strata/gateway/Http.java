@@ -103,6 +103,23 @@ final class Http {
         }
     }
 
+    /**
+     * What the request's {@code Range} asks of a representation of {@code size} bytes whose entity
+     * tag is {@code etag} (null: none): ranges apply to GET only (RFC 9110 section 14.2), and only
+     * while {@code If-Range} names this representation. Never {@link ByteRanges.Kind#UNSATISFIABLE}:
+     * that throws RANGE_NOT_SATISFIABLE (416) with {@code Content-Range: bytes *}{@code /size} put on
+     * the response.
+     */
+    static ByteRanges ranges(HttpServerRequest req, String etag, long size) {
+        boolean applies = req.method() == io.vertx.core.http.HttpMethod.GET && ByteRanges.ifRangeHolds(req.getHeader("If-Range"), etag);
+        ByteRanges ranges = ByteRanges.of(applies ? req.getHeader("Range") : null, size);
+        if (ranges.kind() == ByteRanges.Kind.UNSATISFIABLE) {
+            req.response().putHeader("Content-Range", "bytes */" + size);
+            throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + clip(req.getHeader("Range")) + " not satisfiable for " + size + " bytes");
+        }
+        return ranges;
+    }
+
     /** A client-sent value cut to 100 characters, for an error message. */
     static String clip(String s) {
         return s == null || s.length() <= 100 ? s : s.substring(0, 100) + "...";

@@ -78,12 +78,7 @@ final class InspectHandler {
                 .putHeader("Accept-Ranges", "bytes")
                 .putHeader("Strata-Layer", f.entry().layer());
             String etag = f.entry().digest() == null ? null : "\"" + f.entry().digest() + "\"";
-            ByteRanges ranges = BlobHandler.ranges(req, etag, size);
-            if (ranges.kind() == ByteRanges.Kind.UNSATISFIABLE) {
-                resp.putHeader("Content-Range", "bytes */" + size);
-                throw OciError.RANGE_NOT_SATISFIABLE.exception("range " + Http.clip(req.getHeader("Range")) + " not satisfiable for "
-                        + size + " bytes");
-            }
+            ByteRanges ranges = Http.ranges(req, etag, size);
             if (etag != null) resp.putHeader("ETag", etag);
             // one range is sent as a 206; several, as the whole file (the file is read from the layer as a stream)
             ByteRanges.Range range = ranges.ranges().size() == 1 ? ranges.ranges().get(0) : new ByteRanges.Range(0, size - 1);
