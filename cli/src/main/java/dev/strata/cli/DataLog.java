@@ -1,13 +1,10 @@
 package dev.strata.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 
 /**
  * The event log of a data directory as a tool ({@code replay}, {@code fsck}) reaches it. When a
@@ -60,13 +57,7 @@ final class DataLog implements AutoCloseable {
 
     /** The address of the embedded broker of a running server on this data directory, or null. */
     static String runningBroker(Path kafkaDir) throws IOException {
-        Path ports = kafkaDir.resolve("ports.properties");
-        if (!Files.exists(ports)) return null;
-        Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(ports)) {
-            p.load(in);
-        }
-        String port = p.getProperty("broker");
+        String port = EmbeddedKafka.ports(kafkaDir).getProperty("broker");
         if (port == null) return null;
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", Integer.parseInt(port)), 500);

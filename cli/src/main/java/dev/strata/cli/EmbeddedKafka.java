@@ -56,13 +56,8 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     public static EmbeddedKafka start(Path dir, String listenHost, String advertisedHost, boolean fsync) throws IOException {
         Files.createDirectories(dir);
-        Path portsFile = dir.resolve("ports.properties");
-        Properties ports = new Properties();
-        if (Files.exists(portsFile)) {
-            try (InputStream in = Files.newInputStream(portsFile)) {
-                ports.load(in);
-            }
-        }
+        Path portsFile = portsFile(dir);
+        Properties ports = ports(dir);
         int brokerPort = port(ports, "broker");
         int controllerPort = port(ports, "controller");
         try (OutputStream out = Files.newOutputStream(portsFile)) {
@@ -109,6 +104,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         LOG.info("embedded Kafka broker on {}:{} (advertised as {}){}", listenHost, brokerPort, advertisedHost,
                 fsync ? ", log flushed after every message" : "");
         return new EmbeddedKafka(server, advertisedHost, brokerPort);
+    }
+
+    /** Where the broker's ports are kept in its directory. */
+    static Path portsFile(Path dir) {
+        return dir.resolve("ports.properties");
+    }
+
+    /** The ports kept in {@code dir} ("broker", "controller"); empty when none are kept yet. */
+    static Properties ports(Path dir) throws IOException {
+        Properties ports = new Properties();
+        if (Files.exists(portsFile(dir))) {
+            try (InputStream in = Files.newInputStream(portsFile(dir))) {
+                ports.load(in);
+            }
+        }
+        return ports;
     }
 
     private static int port(Properties ports, String key) throws IOException {

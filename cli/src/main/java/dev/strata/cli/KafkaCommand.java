@@ -1,7 +1,6 @@
 package dev.strata.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,15 +78,9 @@ final class KafkaCommand {
 
     private static void pinPort(Path dir, String port) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve("ports.properties");
-        Properties p = new Properties();
-        if (Files.exists(file)) {
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-        }
+        Properties p = EmbeddedKafka.ports(dir);
         p.setProperty("broker", port);
-        try (OutputStream out = Files.newOutputStream(file)) {
+        try (OutputStream out = Files.newOutputStream(EmbeddedKafka.portsFile(dir))) {
             p.store(out, "ports of the Kafka broker");
         }
     }
