@@ -232,8 +232,7 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
      * namespace's quota again).
      */
     private void link(String repository, Digest digest, long checkedAt) {
-        if (late(checkedAt)) throw new LateForFence("blob link came later than " + validationWindow.toMillis()
-                + " ms after its check of the blobs (the garbage-collection fence); retry");
+        if (late(checkedAt)) throw new LateForFence(lateMessage("blob link"));
         appendAndAwait(new BlobLinked(repository, digest.toString(), clock.millis()));
     }
 
@@ -241,12 +240,13 @@ public final class ManifestServiceImpl implements ManifestService, AutoCloseable
         return clock.millis() - checkedAt > validationWindow.toMillis();
     }
 
+    private String lateMessage(String what) {
+        return what + " came later than " + validationWindow.toMillis() + " ms after its check of the blobs (the garbage-collection fence); retry";
+    }
+
     /** UNAVAILABLE once the validation window has passed since {@code checkedAt}: a retry validates again. */
     private void checkWindow(long checkedAt, String what) {
-        if (late(checkedAt)) {
-            throw OciError.UNAVAILABLE.exception(what + " came later than " + validationWindow.toMillis()
-                    + " ms after its check of the blobs (the garbage-collection fence); retry");
-        }
+        if (late(checkedAt)) throw OciError.UNAVAILABLE.exception(lateMessage(what));
     }
 
     @Override
